@@ -1,0 +1,1 @@
+"""The ways people reach newsdesk: the Telegram bot and the `newsdesk` command line."""

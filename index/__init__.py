@@ -1,0 +1,1 @@
+"""Embeddings, the FAISS index, hybrid retrieval and grounded answers over the archive."""

@@ -1,0 +1,1 @@
+"""Reading, normalising, chunking and storing news articles: the archive newsdesk answers from."""

@@ -1,0 +1,33 @@
+"""Named errors. Each message says what went wrong and, where it can, how to fix it."""
+
+
+class NewsdeskError(Exception):
+    """Base class for every error newsdesk reports to a user."""
+
+
+class ReadError(NewsdeskError):
+    """An input could not be read as an article (corrupt, empty, too large, unreachable)."""
+
+
+class ArchiveError(NewsdeskError):
+    """The archive database is missing, unreadable or from an incompatible version."""
+
+
+class ArticleNotFound(NewsdeskError):
+    """No article in the archive has the given id."""
+
+
+class ModelMismatchError(NewsdeskError):
+    """The archive was indexed with a different embedding model than the one configured."""
+
+
+class SearchIndexError(NewsdeskError):
+    """The FAISS index file is missing, corrupt or out of step with the archive."""
+
+
+class QueryError(NewsdeskError):
+    """A search query or question cannot be used (empty, only punctuation, …)."""
+
+
+class EmptyArchiveError(NewsdeskError):
+    """The archive holds no articles yet."""

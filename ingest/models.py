@@ -1,0 +1,31 @@
+"""Plain data passed between the reading, storing and indexing stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class RawArticle:
+    """An article as read from some input, before it is stored."""
+
+    text: str
+    title: str | None = None
+    date: str | None = None  # ISO 8601: "2022-10-27" or "2022-10-27T14:03:00+00:00"
+    source: str | None = None  # the outlet, e.g. "North Press"
+    url: str | None = None
+    external_id: str | None = None
+    author: str | None = None
+    place: str | None = None
+    language: str | None = None  # ISO 639-1, detected when not given
+    metadata: dict[str, Any] = field(default_factory=dict)
+    origin: str = ""  # where it came from: a path, "path:line", a URL or "stdin"
+
+
+@dataclass
+class ReadFailure:
+    """An input, or one record of it, that could not be read; `reason` is one line."""
+
+    origin: str
+    reason: str
