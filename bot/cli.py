@@ -1,0 +1,274 @@
+"""The `newsdesk` command line: a thin layer over the library, one command per task."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Any
+
+import click
+from tqdm import tqdm
+
+from index.desk import Newsdesk
+from index.search import Mode
+from ingest.archive import Article, Filters
+from ingest.errors import NewsdeskError
+from ingest.settings import Settings
+
+
+class Context:
+    """Settings chosen by the global options, and the desk built from them on demand."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @contextmanager
+    def desk(self) -> Iterator[Newsdesk]:
+        """Open the archive; any NewsdeskError becomes a clean one-line error and exit 1."""
+        try:
+            with Newsdesk(self.settings) as desk:
+                yield desk
+        except NewsdeskError as e:
+            raise click.ClickException(str(e)) from None
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def article_json(a: Article, *, with_text: bool = False) -> dict[str, Any]:
+    data = asdict(a)
+    if not with_text:
+        data.pop("text")
+    return data
+
+
+def article_line(a: Article) -> str:
+    when = (a.date or "undated")[:10]
+    return f"{a.id:>6}  {when:<10}  {(a.source or '-')[:20]:<20}  {a.title}"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Archive folder (default: $NEWSDESK_HOME or ~/.local/share/newsdesk).",
+)
+@click.option("--model", help="Embedding model (default: all-MiniLM-L6-v2, packaged).")
+@click.version_option(package_name="newsdesk")
+@click.pass_context
+def cli(ctx: click.Context, home: Path | None, model: str | None) -> None:
+    """Ask questions of a news archive: ingest articles, search them, get cited answers."""
+    settings = Settings.from_env().with_home(home)
+    if model:
+        settings = replace(settings, model=model)
+    ctx.obj = Context(settings)
+
+
+@cli.command("ingest")
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.pass_obj
+def ingest_cmd(obj: Context, inputs: tuple[str, ...], as_json: bool, quiet: bool) -> None:
+    """Add articles from files, folders, http(s) URLs or "-" (stdin).
+
+    Reads text/Markdown, HTML, JSON/JSONL and RSS/Atom. Exit status 1 when any input failed.
+    """
+    bar = tqdm(desc="articles", unit=" art", disable=quiet, file=sys.stderr)
+    with obj.desk() as desk, bar:
+        report = desk.ingest(
+            inputs,
+            stdin=sys.stdin.buffer,
+            on_stored=lambda *_: bar.update(1),
+            on_embedded=lambda n: bar.set_postfix_str(f"indexed +{n} chunks"),
+        )
+    summary = report.summary()
+    if as_json:
+        echo_json(
+            summary
+            | {
+                "outcomes": [asdict(o) for o in report.outcomes],
+                "failures": [asdict(f) for f in report.failures],
+            }
+        )
+    else:
+        for o in report.outcomes:
+            if o.status == "duplicate":
+                click.echo(
+                    f"duplicate: {o.origin} → article {o.article_id}, "
+                    f"same story as article {o.duplicate_of}"
+                )
+        for f in report.failures:
+            click.echo(f"failed: {f.origin}: {f.reason}", err=True)
+        click.echo(", ".join(f"{v} {k}" for k, v in summary.items()))
+    if report.failures:
+        sys.exit(1)
+
+
+@cli.command("articles")
+@click.option("--since", help="Only articles published on or after this date (YYYY-MM-DD).")
+@click.option("--source", help="Only articles from this outlet.")
+@click.option("--limit", default=20, show_default=True, help="How many to list.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def articles_cmd(
+    obj: Context, since: str | None, source: str | None, limit: int, as_json: bool
+) -> None:
+    """List articles, newest first."""
+    with obj.desk() as desk:
+        found = desk.archive.articles(Filters(since=since, source=source), limit=limit)
+    if as_json:
+        echo_json([article_json(a) for a in found])
+    elif not found:
+        click.echo("no articles (add some with `newsdesk ingest PATH`)")
+    for a in [] if as_json else found:
+        click.echo(article_line(a))
+
+
+@cli.command("show")
+@click.argument("article_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def show_cmd(obj: Context, article_id: str, as_json: bool) -> None:
+    """Show one article, by its id or its external id."""
+    with obj.desk() as desk:
+        a = desk.archive.get(article_id)
+    if as_json:
+        echo_json(article_json(a, with_text=True))
+        return
+    click.echo(a.title)
+    facts = [
+        ("outlet", a.source),
+        ("date", a.date),
+        ("place", a.place),
+        ("author", a.author),
+        ("language", a.language),
+        ("url", a.url),
+        ("external id", a.external_id),
+        ("story", a.cluster_id if a.cluster_id != a.id else None),
+    ]
+    for name, value in facts:
+        if value:
+            click.echo(f"{name}: {value}")
+    click.echo("\n" + a.text)
+
+
+@cli.command("delete")
+@click.argument("article_id", type=int)
+@click.pass_obj
+def delete_cmd(obj: Context, article_id: int) -> None:
+    """Delete an article and its passages from the archive and the index."""
+    with obj.desk() as desk:
+        title = desk.archive.get(article_id).title
+        desk.delete(article_id)
+    click.echo(f"deleted article {article_id}: {title}")
+
+
+@cli.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def stats_cmd(obj: Context, as_json: bool) -> None:
+    """What the archive holds: articles, outlets, dates, chunks."""
+    with obj.desk() as desk:
+        stats = desk.archive.stats()
+    if as_json:
+        echo_json(stats)
+        return
+    for key, value in stats.items():
+        if key != "top_outlets":
+            click.echo(f"{key.replace('_', ' ')}: {value if value is not None else '-'}")
+    for name, n in stats["top_outlets"].items():
+        click.echo(f"  {name}: {n}")
+
+
+@cli.command("search")
+@click.argument("query")
+@click.option("--k", default=5, show_default=True, help="How many passages.")
+@click.option("--since", help="Published on or after (YYYY-MM-DD).")
+@click.option("--until", help="Published on or before (YYYY-MM-DD).")
+@click.option("--source", help="Only this outlet.")
+@click.option(
+    "--mode",
+    type=click.Choice(["hybrid", "dense", "keyword"]),
+    default="hybrid",
+    show_default=True,
+    help="Which retrievers to use.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def search_cmd(
+    obj: Context,
+    query: str,
+    k: int,
+    since: str | None,
+    until: str | None,
+    source: str | None,
+    mode: Mode,
+    as_json: bool,
+) -> None:
+    """Find the passages that best match QUERY (meaning and keywords combined)."""
+    with obj.desk() as desk:
+        hits = desk.search(query, k, filters=Filters(since, until, source), mode=mode)
+    if as_json:
+        echo_json(
+            [
+                {
+                    "chunk_id": h.chunk_id,
+                    "text": h.text,
+                    "score": h.score,
+                    "dense": h.dense,
+                    "keyword": h.keyword,
+                    "article": article_json(h.article),
+                }
+                for h in hits
+            ]
+        )
+        return
+    if not hits:
+        click.echo("nothing found")
+    for n, h in enumerate(hits, 1):
+        click.echo(f"[{n}] {article_line(h.article).strip()}")
+        click.echo("    " + " ".join(h.text.split()) + "\n")
+
+
+@cli.command("check")
+@click.pass_obj
+def check_cmd(obj: Context) -> None:
+    """Verify that the vector index matches the archive's chunks (exit 1 on drift)."""
+    with obj.desk() as desk:
+        report = desk.check()
+    click.echo(
+        f"chunks: {report.chunks}, vectors: {report.vectors}, "
+        f"waiting to be indexed: {len(report.pending)}"
+    )
+    if report.ok:
+        click.echo("ok: every indexed chunk has its vector and no vector is left over")
+        return
+    if report.missing:
+        click.echo(f"drift: {len(report.missing)} chunks have no vector", err=True)
+    if report.stale:
+        click.echo(f"drift: {len(report.stale)} vectors belong to no chunk", err=True)
+    click.echo("fix it with `newsdesk reindex`", err=True)
+    sys.exit(1)
+
+
+@cli.command("reindex")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.pass_obj
+def reindex_cmd(obj: Context, quiet: bool) -> None:
+    """Rebuild the vector index from the archive (after a crash, or to change model)."""
+    with obj.desk() as desk:
+        total = desk.archive.stats()["chunks"]
+        with tqdm(total=total, desc="chunks", unit=" ch", disable=quiet, file=sys.stderr) as bar:
+            done = desk.reindex(bar.update)
+    click.echo(f"reindexed {done} chunks")
+
+
+def main() -> None:
+    """Console entry point."""
+    cli(prog_name="newsdesk")

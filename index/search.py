@@ -1,0 +1,130 @@
+"""Hybrid retrieval: FAISS dense top-k and FTS5 bm25 top-k fused by reciprocal rank."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from ingest.archive import Archive, Article, ChunkHit, Filters
+from ingest.errors import EmptyArchiveError, QueryError
+
+from .embedder import Embedder
+from .vectors import VectorIndex
+
+Mode = Literal["hybrid", "dense", "keyword"]
+RRF_K = 60  # the usual constant of reciprocal rank fusion
+CANDIDATES = 50  # taken from each retriever before fusing
+MAX_QUERY_CHARS = 2000  # the model reads 256 word pieces; more text only costs time
+MAX_TERMS = 32
+
+STOPWORDS = frozenset(
+    """a an the and or but if of at by for with about against between into through during before
+    after above below to from up down in out on off over under again further then once here there
+    when where why how all any both each few more most other some such no nor not only own same so
+    than too very can will just don should now is are was were be been being have has had having do
+    does did doing i me my we our you your he him his she her it its they them their what which who
+    whom this that these those am would could ought s t tell say said says also as""".split()
+)
+_TERM = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass
+class Hit:
+    """One retrieved passage with its article and the scores that ranked it."""
+
+    chunk_id: int
+    text: str
+    start: int
+    end: int
+    article: Article
+    score: float  # fused (RRF) score; higher is better
+    dense: float | None = None  # cosine similarity, when FAISS found it
+    keyword: float | None = None  # bm25, when FTS5 found it
+
+
+def query_terms(query: str) -> list[str]:
+    """Content words of a query, stop words dropped (kept when nothing else is left)."""
+    words = [w for w in _TERM.findall(query.lower()) if len(w) > 1 or w.isdigit()]
+    content = [w for w in words if w not in STOPWORDS] or words
+    return list(dict.fromkeys(content))[:MAX_TERMS]
+
+
+def clean_query(query: str) -> str:
+    """The query trimmed to what the model can read; refuses one with no words at all."""
+    query = " ".join(query.split())[:MAX_QUERY_CHARS]
+    if not query:
+        raise QueryError(
+            "the query is empty: ask about something, e.g. “who was killed in Jassim?”"
+        )
+    if not _TERM.search(query):
+        raise QueryError("the query has no words, only punctuation or symbols: ask with words")
+    return query
+
+
+class Searcher:
+    """Hybrid search over one archive and its vector index."""
+
+    def __init__(self, archive: Archive, embedder: Embedder, vectors: VectorIndex) -> None:
+        self.archive, self.embedder, self.vectors = archive, embedder, vectors
+
+    def dense(self, query: str, k: int, filters: Filters) -> list[tuple[int, float]]:
+        # Over-fetch under filters: FAISS cannot filter by date or outlet itself.
+        fetch = k if filters == Filters() else k * 8
+        found = self.vectors.search(self.embedder.encode([query])[0], fetch)
+        allowed = self.archive.allowed_chunk_ids([i for i, _ in found], filters)
+        return [(i, s) for i, s in found if i in allowed][:k]
+
+    def keyword(self, query: str, k: int, filters: Filters) -> list[tuple[int, float]]:
+        terms = query_terms(query)
+        if not terms:
+            return []
+        match = " OR ".join('"' + t.replace('"', "") + '"' for t in terms)
+        return self.archive.keyword_search(match, k, filters)
+
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        *,
+        filters: Filters = Filters(),
+        mode: Mode = "hybrid",
+        per_story: int = 1,
+    ) -> list[Hit]:
+        """The k best passages; a story (an article and its copies) gets `per_story` first."""
+        query = clean_query(query)
+        if self.archive.stats()["articles"] == 0:
+            raise EmptyArchiveError(
+                "the archive is empty: add articles with `newsdesk ingest PATH`"
+            )
+        dense = self.dense(query, CANDIDATES, filters) if mode != "keyword" else []
+        keyword = self.keyword(query, CANDIDATES, filters) if mode != "dense" else []
+        fused: dict[int, float] = {}
+        for ranked in (dense, keyword):
+            for rank, (chunk_id, _) in enumerate(ranked):
+                fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+        order = sorted(fused, key=fused.__getitem__, reverse=True)
+        dense_by_id, keyword_by_id = dict(dense), dict(keyword)
+        # One story may not crowd out the rest: its passages beyond `per_story` wait until
+        # every other story has had its turn.
+        first: list[ChunkHit] = []
+        later: list[ChunkHit] = []
+        seen: dict[int, int] = {}
+        for chunk in self.archive.chunks(order):
+            story = chunk.article.cluster_id or chunk.article.id
+            seen[story] = seen.get(story, 0) + 1
+            (first if seen[story] <= per_story else later).append(chunk)
+        hits = [
+            Hit(
+                c.chunk_id,
+                c.text,
+                c.start,
+                c.end,
+                c.article,
+                fused[c.chunk_id],
+                dense_by_id.get(c.chunk_id),
+                keyword_by_id.get(c.chunk_id),
+            )
+            for c in (first + later)[:k]
+        ]
+        return hits

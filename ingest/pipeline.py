@@ -1,0 +1,88 @@
+"""Ingest: read inputs, chunk each article and store it, one transaction per article."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from .archive import Archive, StoreResult
+from .chunk import Chunk, TokenCounter, approx_tokens, chunk_text
+from .models import RawArticle, ReadFailure
+from .settings import Settings
+
+
+@dataclass
+class Outcome:
+    """What happened to one input article."""
+
+    origin: str
+    status: str  # added, updated, unchanged, duplicate
+    article_id: int
+    title: str
+    duplicate_of: int | None = None
+
+
+@dataclass
+class IngestReport:
+    """Counts and per-input outcomes of one ingest run."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    failures: list[ReadFailure] = field(default_factory=list)
+    chunks: int = 0
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "added": self.count("added"),
+            "updated": self.count("updated"),
+            "unchanged": self.count("unchanged"),
+            "duplicates": self.count("duplicate"),
+            "failed": len(self.failures),
+            "chunks": self.chunks,
+        }
+
+
+def chunk_article(
+    article: RawArticle, settings: Settings, count_tokens: TokenCounter = approx_tokens
+) -> list[Chunk]:
+    """Chunks for an article; the title is part of the first passage's context via the header."""
+    return chunk_text(
+        article.text,
+        sentences=settings.chunk_sentences,
+        max_tokens=settings.chunk_max_tokens,
+        overlap=settings.chunk_overlap_sentences,
+        min_words=settings.min_chunk_words,
+        count_tokens=count_tokens,
+    )
+
+
+def ingest(
+    items: Iterable[RawArticle | ReadFailure],
+    archive: Archive,
+    settings: Settings,
+    *,
+    count_tokens: TokenCounter = approx_tokens,
+    on_stored: Callable[[RawArticle, StoreResult], object] | None = None,
+    on_failure: Callable[[ReadFailure], object] | None = None,
+) -> IngestReport:
+    """Store every article read; failures are collected, never raised."""
+    report = IngestReport()
+    for item in items:
+        if isinstance(item, ReadFailure):
+            report.failures.append(item)
+            if on_failure:
+                on_failure(item)
+            continue
+        chunks = chunk_article(item, settings, count_tokens)
+        result = archive.store(item, chunks)
+        status = "duplicate" if result.duplicate_of else result.status
+        if result.status != "unchanged":
+            report.chunks += len(chunks)
+        report.outcomes.append(
+            Outcome(item.origin, status, result.article_id, item.title or "", result.duplicate_of)
+        )
+        if on_stored:
+            on_stored(item, result)
+    return report

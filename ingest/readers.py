@@ -1,0 +1,205 @@
+"""Read files, directories, URLs and stdin into normalised articles, one failure per bad input."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import BinaryIO
+
+from ingest.errors import ReadError
+from ingest.fetch import fetch_url, format_size
+from ingest.formats import (
+    BINARY_REASON,
+    Parsed,
+    decode_text,
+    is_binary,
+    parse_feed,
+    parse_html,
+    parse_json,
+    parse_jsonl,
+    parse_text,
+    sniff,
+)
+from ingest.models import RawArticle, ReadFailure
+from ingest.normalize import normalize
+from ingest.settings import Settings
+
+EMPTY_REASON = "empty article: no text"
+KIND_BY_EXTENSION = {
+    ".txt": "text",
+    ".md": "text",
+    ".markdown": "text",
+    ".html": "html",
+    ".htm": "html",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".xml": "feed",
+    ".rss": "feed",
+    ".atom": "feed",
+}
+
+
+def read_inputs(
+    targets: Iterable[str], settings: Settings, stdin: BinaryIO | None = None
+) -> Iterator[RawArticle | ReadFailure]:
+    """Normalised articles from paths, directories, http(s) URLs and "-" (stdin); never raises."""
+    for target in targets:
+        if target == "-":
+            stream = stdin if stdin is not None else sys.stdin.buffer
+            yield from _safely("stdin", _read_stream(stream, settings))
+        elif target.lower().startswith(("http://", "https://")):
+            yield from _safely(target, _read_url(target, settings))
+        elif "://" in target:
+            scheme = target.split("://", 1)[0]
+            yield ReadFailure(target, f"unsupported URL scheme {scheme!r}: only http and https")
+        elif os.path.isdir(target):
+            yield from _read_directory(Path(target), settings)
+        else:
+            yield from _safely(target, _read_file(Path(target), settings))
+
+
+def _safely(origin: str, items: Iterator[Parsed]) -> Iterator[RawArticle | ReadFailure]:
+    """Normalise each article, and turn whatever goes wrong into one failure for `origin`."""
+    try:
+        for item in items:
+            yield _finish(item, origin)
+    except ReadError as err:
+        yield ReadFailure(origin, str(err))
+    except OSError as err:
+        yield ReadFailure(origin, _os_reason(err))
+    except Exception as err:  # a parser bug on odd input must not stop the other inputs
+        detail = " ".join(str(err).split())
+        yield ReadFailure(origin, f"unexpected error: {type(err).__name__}: {detail}")
+
+
+def _finish(item: Parsed, origin: str) -> RawArticle | ReadFailure:
+    if isinstance(item, ReadFailure):
+        return item
+    article = normalize(replace(item, origin=item.origin or origin))
+    return article if article.text else ReadFailure(article.origin, EMPTY_REASON)
+
+
+def _os_reason(err: OSError) -> str:
+    if isinstance(err, FileNotFoundError):
+        return "no such file or directory"
+    if isinstance(err, PermissionError):
+        return "permission denied"
+    return (err.strerror or type(err).__name__).lower()
+
+
+def _read_directory(directory: Path, settings: Settings) -> Iterator[RawArticle | ReadFailure]:
+    found = False
+    for item in _walk(directory):
+        if isinstance(item, ReadFailure):
+            yield item
+        else:
+            found = True
+            yield from _safely(str(item), _read_file(item, settings))
+    if not found:
+        known = ", ".join(KIND_BY_EXTENSION)
+        yield ReadFailure(str(directory), f"no readable files ({known}) in this directory")
+
+
+def _walk(directory: Path) -> Iterator[Path | ReadFailure]:
+    try:
+        entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
+    except OSError as err:
+        yield ReadFailure(str(directory), _os_reason(err))
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        # Symlinked directories are not followed: a link to a parent would loop forever.
+        if entry.is_dir(follow_symlinks=False):
+            yield from _walk(Path(entry.path))
+        elif Path(entry.name).suffix.lower() in KIND_BY_EXTENSION:
+            yield Path(entry.path)
+
+
+def _read_file(path: Path, settings: Settings) -> Iterator[Parsed]:
+    size = path.stat().st_size
+    if not path.is_file():
+        raise ReadError("not a regular file")
+    limit = settings.max_input_bytes
+    if size > limit:
+        raise ReadError(
+            f"file is {format_size(size)}, over the {format_size(limit, limit=True)} limit"
+        )
+    with path.open("rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:  # the file grew after stat
+        raise ReadError(f"file is over the {format_size(limit, limit=True)} limit")
+    yield from _parse_bytes(data, str(path), KIND_BY_EXTENSION.get(path.suffix.lower()))
+
+
+def _read_stream(stream: BinaryIO, settings: Settings) -> Iterator[Parsed]:
+    limit = settings.max_input_bytes
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise ReadError(f"input is larger than the {format_size(limit, limit=True)} limit")
+    yield from _parse_bytes(data, "stdin", None)
+
+
+def _read_url(url: str, settings: Settings) -> Iterator[Parsed]:
+    fetched = fetch_url(url, timeout=settings.fetch_timeout, max_bytes=settings.max_input_bytes)
+    yield from _parse_bytes(
+        fetched.body,
+        url,
+        _kind_from_content_type(fetched.content_type),
+        charset=fetched.charset,
+        url=fetched.final_url,
+        content_type=fetched.content_type,
+    )
+
+
+def _kind_from_content_type(content_type: str) -> str | None:
+    if content_type in ("text/html", "application/xhtml+xml"):
+        return "html"
+    if any(word in content_type for word in ("rss", "atom", "rdf")) or content_type.endswith("xml"):
+        return "feed"
+    if any(word in content_type for word in ("ndjson", "jsonl", "jsonlines")):
+        return "jsonl"
+    if "json" in content_type:
+        return "json"
+    if content_type in ("text/plain", "text/markdown"):
+        return "text"
+    return None
+
+
+def _parse_bytes(
+    data: bytes,
+    origin: str,
+    kind: str | None,
+    *,
+    charset: str | None = None,
+    url: str | None = None,
+    content_type: str | None = None,
+) -> Iterator[Parsed]:
+    if not data.strip():
+        raise ReadError(EMPTY_REASON)
+    if is_binary(data):
+        raise ReadError(BINARY_REASON)
+    if kind == "html":
+        yield parse_html(data, charset, url)
+        return
+    if kind == "feed":
+        yield from parse_feed(data, origin, content_type)
+        return
+    text = decode_text(data, charset)
+    sniffed = sniff(text)
+    if kind is None or (kind == "json" and sniffed == "jsonl"):
+        kind = sniffed
+    if kind == "html":
+        yield parse_html(data, charset, url)
+    elif kind == "feed":
+        yield from parse_feed(data, origin, content_type)
+    elif kind == "json":
+        yield from parse_json(text, origin)
+    elif kind == "jsonl":
+        yield from parse_jsonl(text, origin)
+    else:
+        yield parse_text(text)

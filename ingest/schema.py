@@ -1,0 +1,93 @@
+"""The archive's SQLite schema, as numbered migrations applied in order."""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+from .errors import ArchiveError
+
+# Each entry moves the schema from version i to i + 1; never edit one that has shipped.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE articles (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        uid TEXT NOT NULL UNIQUE,
+        external_id TEXT,
+        url TEXT,
+        title TEXT NOT NULL,
+        text TEXT NOT NULL,
+        date TEXT,
+        source TEXT,
+        place TEXT,
+        author TEXT,
+        language TEXT,
+        metadata TEXT NOT NULL DEFAULT '{}',
+        origin TEXT,
+        content_hash TEXT NOT NULL,
+        simhash INTEGER NOT NULL,
+        sh0 INTEGER, sh1 INTEGER, sh2 INTEGER, sh3 INTEGER,
+        cluster_id INTEGER,
+        ingested_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX articles_external_id ON articles(external_id);
+    CREATE INDEX articles_date ON articles(date);
+    CREATE INDEX articles_source ON articles(source COLLATE NOCASE);
+    CREATE INDEX articles_sh0 ON articles(sh0);
+    CREATE INDEX articles_sh1 ON articles(sh1);
+    CREATE INDEX articles_sh2 ON articles(sh2);
+    CREATE INDEX articles_sh3 ON articles(sh3);
+    -- AUTOINCREMENT: a chunk id is its FAISS id, so ids of deleted chunks must never come back.
+    CREATE TABLE chunks (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        article_id INTEGER NOT NULL REFERENCES articles(id),
+        seq INTEGER NOT NULL,
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        embedded INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX chunks_article ON chunks(article_id);
+    CREATE INDEX chunks_pending ON chunks(embedded) WHERE embedded = 0;
+    CREATE VIRTUAL TABLE chunks_fts USING fts5(
+        text, title, tokenize = 'porter unicode61 remove_diacritics 2'
+    );
+    -- Chunk ids whose vectors are still to be dropped from the FAISS index.
+    CREATE TABLE removed_chunks (id INTEGER PRIMARY KEY);
+    CREATE TABLE feedback (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        chat_id INTEGER,
+        user_id INTEGER,
+        question TEXT NOT NULL,
+        answer TEXT NOT NULL,
+        rating INTEGER NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    """Bring the database up to SCHEMA_VERSION, refusing one written by a newer newsdesk."""
+    db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+    row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    version = int(row[0]) if row else 0
+    if version > SCHEMA_VERSION:
+        raise ArchiveError(
+            f"the archive has schema version {version}, newer than this newsdesk "
+            f"({SCHEMA_VERSION}); upgrade newsdesk"
+        )
+    for number in range(version, SCHEMA_VERSION):
+        with db.atomic():
+            for statement in _statements(MIGRATIONS[number]):
+                db.execute(statement)
+            db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
+                [str(number + 1)],
+            )
+
+
+def _statements(script: str) -> list[str]:
+    lines = [line for line in script.splitlines() if not line.strip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
