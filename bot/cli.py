@@ -2,54 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any
 
 import click
 from tqdm import tqdm
 
-from index.desk import Newsdesk
 from index.search import Mode
-from ingest.archive import Article, Filters
-from ingest.errors import NewsdeskError
+from ingest.archive import Filters
 from ingest.settings import Settings
 
-
-class Context:
-    """Settings chosen by the global options, and the desk built from them on demand."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-
-    @contextmanager
-    def desk(self) -> Iterator[Newsdesk]:
-        """Open the archive; any NewsdeskError becomes a clean one-line error and exit 1."""
-        try:
-            with Newsdesk(self.settings) as desk:
-                yield desk
-        except NewsdeskError as e:
-            raise click.ClickException(str(e)) from None
-
-
-def echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-
-
-def article_json(a: Article, *, with_text: bool = False) -> dict[str, Any]:
-    data = asdict(a)
-    if not with_text:
-        data.pop("text")
-    return data
-
-
-def article_line(a: Article) -> str:
-    when = (a.date or "undated")[:10]
-    return f"{a.id:>6}  {when:<10}  {(a.source or '-')[:20]:<20}  {a.title}"
+from .clikit import Context, article_json, article_line, echo_json
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -63,6 +27,8 @@ def article_line(a: Article) -> str:
 @click.pass_context
 def cli(ctx: click.Context, home: Path | None, model: str | None) -> None:
     """Ask questions of a news archive: ingest articles, search them, get cited answers."""
+    if isinstance(ctx.obj, Context):
+        return  # tests hand in a ready context with a loaded model
     settings = Settings.from_env().with_home(home)
     if model:
         settings = replace(settings, model=model)
@@ -73,8 +39,13 @@ def cli(ctx: click.Context, home: Path | None, model: str | None) -> None:
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option(
+    "--no-index", is_flag=True, help="Store only; embed later (next ingest or `newsdesk reindex`)."
+)
 @click.pass_obj
-def ingest_cmd(obj: Context, inputs: tuple[str, ...], as_json: bool, quiet: bool) -> None:
+def ingest_cmd(
+    obj: Context, inputs: tuple[str, ...], as_json: bool, quiet: bool, no_index: bool
+) -> None:
     """Add articles from files, folders, http(s) URLs or "-" (stdin).
 
     Reads text/Markdown, HTML, JSON/JSONL and RSS/Atom. Exit status 1 when any input failed.
@@ -84,6 +55,7 @@ def ingest_cmd(obj: Context, inputs: tuple[str, ...], as_json: bool, quiet: bool
         report = desk.ingest(
             inputs,
             stdin=sys.stdin.buffer,
+            index=not no_index,
             on_stored=lambda *_: bar.update(1),
             on_embedded=lambda n: bar.set_postfix_str(f"indexed +{n} chunks"),
         )

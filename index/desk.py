@@ -61,14 +61,15 @@ class Newsdesk:
         on_stored: Callable[[RawArticle, StoreResult], object] | None = None,
         on_failure: Callable[[ReadFailure], object] | None = None,
         on_embedded: Progress | None = None,
+        index: bool = True,
     ) -> IngestReport:
-        """Store and index articles, embedding in batches as they arrive."""
-        indexer = self.indexer
+        """Store and index articles, embedding in batches as they arrive (unless not `index`)."""
+        indexer = self.indexer if index else None
 
         def stored(article: RawArticle, result: StoreResult) -> None:
             if on_stored:
                 on_stored(article, result)
-            if self.archive.count_pending() >= SYNC_BATCH:
+            if indexer and self.archive.count_pending() >= SYNC_BATCH:
                 indexer.sync(on_embedded)
 
         report = ingest(
@@ -79,7 +80,8 @@ class Newsdesk:
             on_stored=stored,
             on_failure=on_failure,
         )
-        indexer.sync(on_embedded)
+        if indexer:
+            indexer.sync(on_embedded)
         return report
 
     def ingest(
@@ -90,11 +92,12 @@ class Newsdesk:
         on_stored: Callable[[RawArticle, StoreResult], object] | None = None,
         on_failure: Callable[[ReadFailure], object] | None = None,
         on_embedded: Progress | None = None,
+        index: bool = True,
     ) -> IngestReport:
         """Read files, directories, URLs or stdin ("-") into the archive and the index."""
         items = read_inputs(targets, self.settings, stdin)
         return self.ingest_items(
-            items, on_stored=on_stored, on_failure=on_failure, on_embedded=on_embedded
+            items, on_stored=on_stored, on_failure=on_failure, on_embedded=on_embedded, index=index
         )
 
     def delete(self, article_id: int) -> None:

@@ -1,0 +1,117 @@
+"""What kind of answer a question asks for, and the spans of a sentence that could be it."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from .search import STOPWORDS
+
+Kind = Literal["number", "date", "name"]
+
+_NUMBER_Q = re.compile(
+    r"\bhow (?:many|much|old|long|far|tall|big|large|often)\b|\bwhat (?:percentage|percent|number"
+    r"|age|amount|score|sum)\b",
+    re.I,
+)
+_DATE_Q = re.compile(r"\bwhen\b|\b(?:what|which) (?:year|date|day|month|time)\b", re.I)
+# "Which team …", "Who …", "Where …": the answer is a name (person, place, organisation, title).
+_NAME_Q = re.compile(r"\bwho(?:m|se)?\b|\bwhere\b|\b(?:which|what) [a-z]+", re.I)
+# "What did X do / say / …" asks for an action, not a name.
+_ACTION_Q = re.compile(r"\bwhat (?:did|does|do|is|was|are|were|has|have|had|will|can)\b", re.I)
+
+_SCALE = r"(?:hundred|thousand|million|billion|trillion|percent|per cent|%)"
+_NUMWORD = (
+    r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty"
+    r"|forty|fifty|hundred|hundreds|thousands|millions|dozens?|a dozen|half)"
+)
+_NUMBER = re.compile(
+    rf"(?:(?:about|nearly|almost|around|more than|over|at least|up to|some|roughly)\s+)?"
+    rf"(?:[$€£]\s?\d[\d,.]*|\d[\d,.]*|{_NUMWORD})(?:\s+{_SCALE})?"
+    r"(?:\s+(?!(?:and|or|of|in|on|at|to|the|a|was|were|is|are|from|by|for)\b)[a-z]{3,})?",
+    re.I,
+)
+_MONTH = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)"
+)
+_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_DATE = re.compile(
+    rf"(?:{_WEEKDAY},?\s+)?{_MONTH}\s+\d{{1,2}}(?:,?\s+\d{{4}})?|{_MONTH}\s+\d{{4}}"
+    rf"|\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?|{_WEEKDAY}|{_MONTH}|\b(?:19|20)\d\d\b"
+    r"|\b(?:last|next|this) (?:week|month|year)\b|\b(?:a few|several|two|three) (?:days|weeks|months)"
+)
+# A run of capitalised words, allowing name particles ("al-Jebawi", "bin", "de", "of").
+_NAME = re.compile(
+    r"(?:[A-Z][\w'’.\-]*|al-[A-Z][\w'’\-]*)(?:\s+(?:(?:of|de|da|van|von|bin|al|the|and)\s+)?"
+    r"(?:[A-Z][\w'’.\-]*|al-[A-Z][\w'’\-]*))*"
+)
+_WORD = re.compile(r"\w+")
+
+
+def question_kind(question: str) -> Kind | None:
+    """The kind of span the question wants, or None for "why / what did … do" questions."""
+    if _NUMBER_Q.search(question):
+        return "number"
+    if _DATE_Q.search(question):
+        return "date"
+    if re.search(r"\bwhy\b|\bhow\b", question, re.I):
+        return None
+    if _NAME_Q.search(question) and not _ACTION_Q.search(question):
+        return "name"
+    if re.search(r"\bwho(?:m|se)?\b|\bwhere\b", question, re.I):
+        return "name"
+    return None
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower() for w in _WORD.findall(text)}
+
+
+def _name_spans(sentence: str) -> list[tuple[int, int]]:
+    spans = []
+    for m in _NAME.finditer(sentence):
+        start, end = m.span()
+        words = sentence[start:end].split()
+        # Drop capitalised function words ("The", "He", "In") at the front of a run.
+        while words and words[0].lower().strip("’'") in STOPWORDS:
+            start += len(words[0]) + 1
+            words = words[1:]
+            while start < end and sentence[start].isspace():
+                start += 1
+        if words:
+            spans.append((start, end))
+    return spans
+
+
+def spans(sentence: str, kind: Kind) -> list[tuple[int, int]]:
+    """Candidate answer spans of the given kind in a sentence, as character offsets."""
+    if kind == "name":
+        return _name_spans(sentence)
+    pattern = _NUMBER if kind == "number" else _DATE
+    return [m.span() for m in pattern.finditer(sentence) if m.group().strip()]
+
+
+def best_span(sentence: str, kind: Kind | None, question: str) -> str | None:
+    """The span of the right kind that sits nearest the question's words and isn't one of them."""
+    if kind is None:
+        return None
+    asked = _words(question) - STOPWORDS
+    anchors = [m.start() for m in _WORD.finditer(sentence) if m.group().lower() in asked]
+    best: tuple[float, str] | None = None
+    for start, end in spans(sentence, kind):
+        text = sentence[start:end].strip(" ,.;:“”\"'()")
+        new = _words(text) - asked - STOPWORDS
+        if not text or not new:
+            continue  # a span made of the question's own words is not an answer
+        distance = min((abs(a - start) for a in anchors), default=len(sentence))
+        # Nearer the question's words is better; a longer name is a fuller answer.
+        score = distance / max(len(sentence), 1) - 0.05 * len(new)
+        if best is None or score < best[0]:
+            best = (score, text)
+    return best[1] if best else None
+
+
+def has_span(sentence: str, kind: Kind | None, question: str) -> bool:
+    """Whether the sentence holds an answer of the kind the question asks for."""
+    return best_span(sentence, kind, question) is not None

@@ -1,0 +1,100 @@
+"""The `newsdesk` command line, through click's runner against a real archive."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner, Result
+
+from bot.cli import cli
+from bot.clikit import Context
+from index.embedder import SentenceTransformerEmbedder
+from ingest.settings import Settings
+
+from conftest import SEED, SEED_TITLE, SHARED
+
+
+@pytest.fixture
+def run(settings: Settings, embedder: SentenceTransformerEmbedder):
+    def invoke(*args: str, input: bytes | None = None) -> Result:
+        return CliRunner().invoke(cli, list(args), obj=Context(settings, embedder), input=input)
+
+    return invoke
+
+
+def all_commands(group: click.Group) -> list[click.Command]:
+    return [group, *group.commands.values()]
+
+
+def test_every_command_has_help_text() -> None:
+    for command in all_commands(cli):
+        assert command.help, f"`newsdesk {command.name}` has no --help text"
+        for param in command.params:
+            if isinstance(param, click.Option) and param.name != "help":
+                assert param.help, f"`newsdesk {command.name}` option {param.name} has no help"
+
+
+def test_help_runs_for_every_command() -> None:
+    for name in cli.commands:
+        result = CliRunner().invoke(cli, [name, "--help"])
+        assert result.exit_code == 0, result.output
+        assert "Usage: newsdesk" in result.output or "Usage:" in result.output
+
+
+def test_ingest_then_list_show_stats_delete(run, tmp_path: Path) -> None:
+    result = run("ingest", "-q", str(SEED))
+    assert result.exit_code == 0, result.output
+    assert "1 added" in result.output
+    listed = json.loads(run("articles", "--json").output)
+    assert [a["title"] for a in listed] == [SEED_TITLE]
+    article_id = str(listed[0]["id"])
+    shown = run("show", article_id)
+    assert "outlet: North Press" in shown.output and "Ayoub al-Jebawi" in shown.output
+    stats = json.loads(run("stats", "--json").output)
+    assert stats["articles"] == 1 and stats["unindexed_chunks"] == 0
+    assert run("delete", article_id).exit_code == 0
+    assert "no articles" in run("articles").output
+
+
+def test_failed_inputs_are_reported_and_the_rest_ingested(run, tmp_path: Path) -> None:
+    (tmp_path / "empty.txt").write_text("")
+    (tmp_path / "bin.txt").write_bytes(b"\x00\x01\x02binary")
+    result = run("ingest", "-q", str(SEED), str(tmp_path / "empty.txt"), str(tmp_path / "bin.txt"))
+    assert result.exit_code == 1
+    assert "1 added" in result.output and "2 failed" in result.output
+    assert "empty.txt: empty article" in result.output
+    assert "bin.txt: binary file" in result.output
+
+
+def test_stdin_is_read_with_a_dash(run) -> None:
+    text = "Rain in Damascus\n\nHeavy rain fell on Damascus on Sunday, flooding several streets."
+    result = run("ingest", "-q", "-", input=text.encode())
+    assert result.exit_code == 0, result.output
+    assert json.loads(run("articles", "--json").output)[0]["title"] == "Rain in Damascus"
+
+
+def test_usage_errors_exit_2(run) -> None:
+    assert run("ingest").exit_code == 2
+    assert run("articles", "--limit", "many").exit_code == 2
+    assert run("no-such-command").exit_code == 2
+
+
+def test_missing_article_is_a_clean_error(run) -> None:
+    result = run("show", "999")
+    assert result.exit_code == 1
+    assert "no article with id 999" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_dev_corpus_stores_530_articles_with_their_ids(run) -> None:
+    corpus = SHARED / "eval-dev" / "corpus.jsonl"
+    first = json.loads(run("ingest", "-q", "--no-index", "--json", str(corpus)).output)
+    assert first["added"] + first["duplicates"] == 530 and first["failed"] == 0
+    ids = {json.loads(line)["id"] for line in corpus.read_text().splitlines()}
+    listed = json.loads(run("articles", "--json", "--limit", "1000").output)
+    assert {a["external_id"] for a in listed} == ids
+    again = json.loads(run("ingest", "-q", "--no-index", "--json", str(corpus)).output)
+    assert again["unchanged"] == 530
