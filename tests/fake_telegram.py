@@ -16,8 +16,8 @@ from typing import Any, NamedTuple
 
 import aiohttp
 from aiohttp import web
-from fake_telegram_api import DEFAULT_SPEC_PATH, ApiError, BotApi, UploadedFile, load_spec
 
+from fake_telegram_api import DEFAULT_SPEC_PATH, ApiError, BotApi, UploadedFile, load_spec
 from fake_telegram_html import auto_entities
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -121,7 +121,6 @@ class FakeTelegram:
             self._loop = loop
             ready.set()
             loop.run_forever()
-            loop.run_until_complete(self._runner.cleanup() if self._runner else asyncio.sleep(0))
             loop.close()
 
         self._thread = threading.Thread(target=run, name="fake-telegram", daemon=True)
@@ -135,6 +134,7 @@ class FakeTelegram:
 
     async def _serve(self) -> None:
         self.api.updates_queued = asyncio.Event()  # for this loop, should the fake be restarted
+        self.api.stopping = False
         app = web.Application(client_max_size=64 * 1024 * 1024)  # Telegram takes 50 MB uploads
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         app.router.add_get("/file/bot{token}/{file_path:.+}", self._handle_file)
@@ -156,9 +156,17 @@ class FakeTelegram:
         thread, loop = self._thread, self._loop
         if thread is None or loop is None:
             return
-        loop.call_soon_threadsafe(loop.stop)  # run() then cleans the runner up on its own loop
+        asyncio.run_coroutine_threadsafe(self._shutdown(), loop).result(30)
+        loop.call_soon_threadsafe(loop.stop)
         thread.join(30)
         self._thread = self._loop = None
+
+    async def _shutdown(self) -> None:
+        # Parked long polls answer at once (with no updates) rather than holding up cleanup().
+        self.api.stopping = True
+        self.api.updates_queued.set()
+        if self._runner is not None:
+            await self._runner.cleanup()
 
     def __enter__(self) -> FakeTelegram:
         return self.start()

@@ -236,6 +236,7 @@ class BotApi:
         self.ids = itertools.count(1)  # update ids, query ids and file ids alike
         # Set (on the server loop) whenever an update is queued; long polls wait on it.
         self.updates_queued = asyncio.Event()
+        self.stopping = False  # set while the server shuts down: long polls return at once
         self.handlers: dict[str, Callable[[dict[str, Any]], Any]] = {
             "getMe": lambda _: self.get_me(),
             "getUpdates": self.get_updates,
@@ -397,7 +398,7 @@ class BotApi:
                 allowed = self.state.allowed_updates
                 batch = [u for u in self.state.updates if allowed.intersection(u)][:limit]
             remaining = deadline - loop.time()
-            if batch or remaining <= 0:
+            if batch or remaining <= 0 or self.stopping:
                 return batch
             with self.lock:
                 self.state.waiting_polls += 1

@@ -416,6 +416,7 @@ async def test_429_injection_seen_as_retry_after(fake: FakeTelegram) -> None:
     async with ptb_bot(fake) as bot:
         with pytest.raises(RetryAfter) as caught:
             await bot.send_message(ALICE_ID, "x")
+        # An int or a timedelta, depending on PTB_TIMEDELTA.
         assert caught.value.retry_after in (1, dtm.timedelta(seconds=1))
         await bot.send_message(ALICE_ID, "x")  # only `times` calls are refused
     assert [t.retry_after for t in fake.throttled] == [1, 1]
@@ -637,3 +638,4 @@ def test_sync_use_from_another_thread(fake: FakeTelegram) -> None:
     with pytest.raises(urllib.error.HTTPError) as caught:
         urllib.request.urlopen(f"{fake.base_url}{TOKEN}/getUpdatez", timeout=10)
     assert caught.value.code == 404
+    caught.value.close()
