@@ -12,14 +12,14 @@ from pathlib import Path
 
 # Run as a script, this file's folder comes first on sys.path and its name would shadow the
 # `ingest` package; the project root must come first instead.
-sys.path[0] = str(Path(__file__).resolve().parents[1])
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from index.desk import Newsdesk  # noqa: E402
-from index.embedder import SentenceTransformerEmbedder  # noqa: E402
-from index.indexer import passage_text  # noqa: E402
-from ingest.readers import read_inputs  # noqa: E402
-from ingest.settings import Settings  # noqa: E402
+from index.desk import Newsdesk
+from index.embedder import SentenceTransformerEmbedder
+from index.indexer import passage_text
+from ingest.readers import read_inputs
+from ingest.settings import Settings
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "eval-dev" / "corpus.jsonl"
 

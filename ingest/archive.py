@@ -397,6 +397,10 @@ class Archive:
                 )
             }
 
+    def is_empty(self) -> bool:
+        with self._lock:
+            return self.db.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is None
+
     def stats(self) -> dict[str, Any]:
         with self._lock:
             one = self.db.execute(
