@@ -98,3 +98,23 @@ def test_dev_corpus_stores_530_articles_with_their_ids(run) -> None:
     assert {a["external_id"] for a in listed} == ids
     again = json.loads(run("ingest", "-q", "--no-index", "--json", str(corpus)).output)
     assert again["unchanged"] == 530
+
+
+def test_check_reports_drift_and_reindex_fixes_it(run, settings: Settings) -> None:
+    run("ingest", "-q", str(SEED))
+    assert run("check").exit_code == 0
+    settings.index_path.unlink()
+    broken = run("check")
+    assert broken.exit_code == 1 and "newsdesk reindex" in broken.output
+    fixed = run("reindex", "-q")
+    assert fixed.exit_code == 0 and "reindexed" in fixed.output
+    assert "ok:" in run("check").output
+    assert "Ayoub al-Jebawi" in run("search", "Who was killed in Jassim?").output
+
+
+def test_search_on_bad_queries_is_a_clean_error(run) -> None:
+    assert "archive is empty" in run("search", "anything").output
+    run("ingest", "-q", str(SEED))
+    result = run("search", "?!?")
+    assert result.exit_code == 1 and "no words" in result.output
+    assert "Traceback" not in result.output
