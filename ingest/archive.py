@@ -240,10 +240,7 @@ class Archive:
         return None, None
 
     def _drop_chunks(self, article_id: int) -> list[int]:
-        ids = [
-            r[0]
-            for r in self.db.execute("SELECT id FROM chunks WHERE article_id = ?", [article_id])
-        ]
+        ids = self._ids("SELECT id FROM chunks WHERE article_id = ?", [article_id])
         for chunk_id in ids:
             self.db.execute("DELETE FROM chunks_fts WHERE rowid = ?", [chunk_id])
             self.db.execute("INSERT OR IGNORE INTO removed_chunks (id) VALUES (?)", [chunk_id])
@@ -261,15 +258,14 @@ class Archive:
 
     # -- index bookkeeping ---------------------------------------------------------------------
 
+    def _ids(self, sql: str, params: Sequence[Any] = ()) -> list[int]:
+        """The first column of a query, as ints."""
+        with self._lock:
+            return [r[0] for r in self.db.execute(sql, list(params))]
+
     def pending_chunks(self, limit: int = 256) -> list[ChunkHit]:
         """Chunks stored but not yet embedded into the vector index."""
-        with self._lock:
-            ids = [
-                r[0]
-                for r in self.db.execute(
-                    "SELECT id FROM chunks WHERE embedded = 0 ORDER BY id LIMIT ?", [limit]
-                )
-            ]
+        ids = self._ids("SELECT id FROM chunks WHERE embedded = 0 ORDER BY id LIMIT ?", [limit])
         return self.chunks(ids)
 
     def count_pending(self) -> int:
@@ -290,8 +286,7 @@ class Archive:
             self.db.execute("UPDATE chunks SET embedded = 0")
 
     def removed_chunk_ids(self) -> list[int]:
-        with self._lock:
-            return [r[0] for r in self.db.execute("SELECT id FROM removed_chunks")]
+        return self._ids("SELECT id FROM removed_chunks")
 
     def forget_removed(self, chunk_ids: Sequence[int]) -> None:
         with self._lock, self.db.atomic():
@@ -300,12 +295,10 @@ class Archive:
             )
 
     def embedded_chunk_ids(self) -> list[int]:
-        with self._lock:
-            return [r[0] for r in self.db.execute("SELECT id FROM chunks WHERE embedded = 1")]
+        return self._ids("SELECT id FROM chunks WHERE embedded = 1")
 
     def all_chunk_ids(self) -> list[int]:
-        with self._lock:
-            return [r[0] for r in self.db.execute("SELECT id FROM chunks ORDER BY id")]
+        return self._ids("SELECT id FROM chunks ORDER BY id")
 
     # -- reads --------------------------------------------------------------------------------
 
@@ -358,13 +351,7 @@ class Archive:
         ]
 
     def article_chunks(self, article_id: int) -> list[ChunkHit]:
-        with self._lock:
-            ids = [
-                r[0]
-                for r in self.db.execute(
-                    "SELECT id FROM chunks WHERE article_id = ? ORDER BY seq", [article_id]
-                )
-            ]
+        ids = self._ids("SELECT id FROM chunks WHERE article_id = ? ORDER BY seq", [article_id])
         return self.chunks(ids)
 
     def keyword_search(
