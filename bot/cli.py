@@ -13,6 +13,7 @@ from index.search import Mode
 from ingest.archive import Filters
 from ingest.settings import Settings
 
+from .cli_answer import ask_cmd, eval_cmd
 from .clikit import Context, article_json, article_line, echo_json
 
 
@@ -239,6 +240,10 @@ def reindex_cmd(obj: Context, quiet: bool) -> None:
         with tqdm(total=total, desc="chunks", unit=" ch", disable=quiet, file=sys.stderr) as bar:
             done = desk.reindex(bar.update)
     click.echo(f"reindexed {done} chunks")
+
+
+cli.add_command(ask_cmd)
+cli.add_command(eval_cmd)
 
 
 def main() -> None:

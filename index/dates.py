@@ -106,9 +106,9 @@ def _result(question: str, m: re.Match[str], span: Span, strict: bool = True) ->
 
 def parse_dates(question: str, as_of: date) -> DateRange:
     """The publication-date range a question's date words ask for, relative to `as_of`."""
-    for pattern, span in _FIXED_RE:
+    for pattern, rule in _FIXED_RE:
         if m := pattern.search(question):
-            return _result(question, m, span(as_of))
+            return _result(question, m, rule(as_of))
     if m := _DAYS_RE.search(question):
         return _result(question, m, (as_of - timedelta(days=int(m.group(1))), as_of))
     if m := _MONTH_RE.search(question):

@@ -1,4 +1,4 @@
-"""What kind of answer a question asks for, and the spans of a sentence that could be it."""
+"""Question words and answer kinds: stems, the kind of answer asked for, candidate spans."""
 
 from __future__ import annotations
 
@@ -39,7 +39,8 @@ _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 _DATE = re.compile(
     rf"(?:{_WEEKDAY},?\s+)?{_MONTH}\s+\d{{1,2}}(?:,?\s+\d{{4}})?|{_MONTH}\s+\d{{4}}"
     rf"|\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?|{_WEEKDAY}|{_MONTH}|\b(?:19|20)\d\d\b"
-    r"|\b(?:last|next|this) (?:week|month|year)\b|\b(?:a few|several|two|three) (?:days|weeks|months)"
+    r"|\b(?:last|next|this) (?:week|month|year)\b"
+    r"|\b(?:a few|several|two|three) (?:days|weeks|months)"
 )
 # A run of capitalised words, allowing name particles ("al-Jebawi", "bin", "de", "of").
 _NAME = re.compile(
@@ -79,7 +80,8 @@ def _name_spans(sentence: str) -> list[tuple[int, int]]:
             words = words[1:]
             while start < end and sentence[start].isspace():
                 start += 1
-        if words:
+        # A day or a month is a date, not a name ("on Sunday").
+        if words and not _DATE.fullmatch(" ".join(words).rstrip(".,")):
             spans.append((start, end))
     return spans
 
@@ -92,26 +94,64 @@ def spans(sentence: str, kind: Kind) -> list[tuple[int, int]]:
     return [m.span() for m in pattern.finditer(sentence) if m.group().strip()]
 
 
-def best_span(sentence: str, kind: Kind | None, question: str) -> str | None:
-    """The span of the right kind that sits nearest the question's words and isn't one of them."""
+def best_span(
+    sentence: str, kind: Kind | None, question: str, avoid: str | None = None
+) -> str | None:
+    """The span of the right kind that sits nearest the question's words and isn't one of them.
+
+    `avoid` is a name that is never the answer, e.g. the outlet in "told North Press".
+    """
     if kind is None:
         return None
     asked = _words(question) - STOPWORDS
+    # "Which brigade …?" is answered by a name holding the word: "the Eighth Brigade".
+    head = m.group(1).lower() if (m := re.search(r"(?:which|what) (\w+)", question, re.I)) else ""
     anchors = [m.start() for m in _WORD.finditer(sentence) if m.group().lower() in asked]
     best: tuple[float, str] | None = None
     for start, end in spans(sentence, kind):
         text = sentence[start:end].strip(" ,.;:“”\"'()")
         new = _words(text) - asked - STOPWORDS
-        if not text or not new:
+        if not text or not new or (avoid and text.lower() == avoid.lower()):
             continue  # a span made of the question's own words is not an answer
         distance = min((abs(a - start) for a in anchors), default=len(sentence))
         # Nearer the question's words is better; a longer name is a fuller answer.
         score = distance / max(len(sentence), 1) - 0.05 * len(new)
+        score -= 1.0 if head and head in _words(text) else 0.0
         if best is None or score < best[0]:
             best = (score, text)
     return best[1] if best else None
 
 
-def has_span(sentence: str, kind: Kind | None, question: str) -> bool:
-    """Whether the sentence holds an answer of the kind the question asks for."""
-    return best_span(sentence, kind, question) is not None
+# News questions and articles name the same event with different words ("killed" / "dead").
+_SYNONYMS = {
+    w: head
+    for head, words in {
+        "kill": "killed kills killing dead died dies death deaths slain",
+        "win": "won wins winning winner victory victorious",
+        "arrest": "arrested arrests detained detain custody",
+        "injur": "injured injuries injury wounded wounds hurt",
+        "marry": "married marries marriage wed wedding",
+    }.items()
+    for w in words.split()
+}
+
+
+def stem(word: str) -> str:
+    """A crude stem: "killed" meets "killing", "strategically" meets "strategic"."""
+    if word in _SYNONYMS:
+        return _SYNONYMS[word]
+    for suffix in ("ing", "ed", "ly", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            word = word[: -len(suffix)]
+            break
+    return word[:6]
+
+
+def stems(text: str) -> set[str]:
+    """The stems of a text's words."""
+    return {stem(w) for w in _WORD.findall(text.lower())}
+
+
+def norm(text: str) -> str:
+    """Lower-case words joined by single spaces, for comparing sentences."""
+    return " ".join(_WORD.findall(text.lower()))

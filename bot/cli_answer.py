@@ -1,0 +1,158 @@
+"""`newsdesk ask` and `newsdesk eval`: cited answers from the archive, and their scores."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any, TextIO
+
+import click
+
+from index.answer import Answer, Answerer, format_answer_text
+from index.evaluate import evaluate, load_questions
+from ingest.archive import Filters
+from ingest.errors import EmptyArchiveError, NewsdeskError
+
+from .clikit import Context, echo_json
+
+
+def answer_json(answer: Answer, question_id: Any = None) -> dict[str, Any]:
+    """The JSON shape of one answer, as `ask --json` and `ask --batch` print it."""
+    return {
+        "id": question_id,
+        "question": answer.question,
+        "answer": answer.text,
+        "short": answer.short,
+        "answerable": answer.answerable,
+        "sources": [
+            {
+                "id": s.external_id or s.article_id,
+                "title": s.title,
+                "source": s.source,
+                "date": s.date,
+                "url": s.url,
+                "score": s.score,
+            }
+            for s in answer.sources
+        ],
+        "latency_ms": answer.latency_ms,
+    }
+
+
+def _as_of(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date: use YYYY-MM-DD") from None
+
+
+def _batch_lines(stream: TextIO) -> Iterator[tuple[int, Any, dict[str, Any] | str]]:
+    """(line number, id, row) per line; a broken line gives its error message as the row."""
+    for n, line in enumerate(stream, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as e:
+            yield n, None, f"not JSON: {e.msg}"
+            continue
+        qid = row.get("id") if isinstance(row, dict) else None
+        if not isinstance(row, dict) or not isinstance(row.get("question"), str):
+            yield n, qid, 'needs a "question" string (and an "id")'
+            continue
+        yield n, qid, row
+
+
+def _run_batch(answerer: Answerer, stream: TextIO, filters: Filters, as_of: date | None) -> int:
+    """Answer every line; broken lines become error lines. Returns how many failed."""
+    failed = 0
+    for n, qid, row in _batch_lines(stream):
+        try:
+            if isinstance(row, str):
+                raise NewsdeskError(row)
+            when = _as_of(str(row["date"])) if row.get("date") else as_of
+            answer = answerer.ask(row["question"], filters=filters, as_of=when)
+            click.echo(json.dumps(answer_json(answer, qid), ensure_ascii=False))
+        except EmptyArchiveError:
+            raise  # every other line would fail the same way
+        except (NewsdeskError, click.BadParameter) as e:
+            failed += 1
+            click.echo(f"line {n}: {e}", err=True)
+            click.echo(json.dumps({"id": qid, "line": n, "error": str(e)}, ensure_ascii=False))
+    return failed
+
+
+@click.command("ask")
+@click.argument("question", required=False)
+@click.option("--k", default=12, show_default=True, help="How many passages to read.")
+@click.option("--since", help="Only articles published on or after (YYYY-MM-DD).")
+@click.option("--until", help="Only articles published on or before (YYYY-MM-DD).")
+@click.option("--source", help="Only this outlet.")
+@click.option("--as-of", "as_of", help="The day “yesterday” / “last week” count from.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option(
+    "--batch",
+    type=click.File("r", encoding="utf-8", errors="replace"),
+    help='Answer a JSON-lines file ("-" for stdin) of {"id", "question", "date"?}.',
+)
+@click.pass_obj
+def ask_cmd(
+    obj: Context,
+    question: str | None,
+    k: int,
+    since: str | None,
+    until: str | None,
+    source: str | None,
+    as_of: str | None,
+    as_json: bool,
+    batch: TextIO | None,
+) -> None:
+    """Answer QUESTION from the archive, citing the articles it comes from."""
+    if (question is None) == (batch is None):
+        raise click.UsageError('give a QUESTION or --batch FILE, e.g. newsdesk ask "who won?"')
+    filters, when = Filters(since, until, source), _as_of(as_of)
+    with obj.desk() as desk:
+        answerer = Answerer(desk, k=k)
+        if batch is not None:
+            failed = _run_batch(answerer, batch, filters, when)
+            if failed:
+                click.echo(f"{failed} line(s) could not be answered", err=True)
+            return
+        assert question is not None
+        answer = answerer.ask(question, filters=filters, as_of=when)
+    if as_json:
+        echo_json(answer_json(answer))
+    else:
+        click.echo(format_answer_text(answer))
+
+
+@click.command("eval")
+@click.argument("questions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--k", default=12, show_default=True, help="How many passages to read.")
+@click.option("--baselines", is_flag=True, help="Also score BM25-only and first-sentence.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def eval_cmd(obj: Context, questions: Path, k: int, baselines: bool, as_json: bool) -> None:
+    """Score answers on a question set (id, question, answers, doc_id per line)."""
+    with obj.desk() as desk:
+        rows = evaluate(
+            Answerer(desk, k=k),
+            load_questions(questions),
+            baselines=baselines,
+            on_error=lambda msg: click.echo(f"skipped {msg}", err=True),
+        )
+    if as_json:
+        echo_json(rows)
+        return
+    keys = [key for key in rows[0] if key != "system"]
+    click.echo(f"{'':<18}" + "".join(f"{r['system']:>24}" for r in rows))
+    for key in keys:
+        click.echo(f"{key:<18}" + "".join(f"{_cell(r.get(key)):>24}" for r in rows))
+
+
+def _cell(value: object) -> str:
+    return "-" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)

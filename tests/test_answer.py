@@ -1,0 +1,187 @@
+"""Answers a user sees: cited facts from the seed article, abstention, follow-ups, bad input."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli_answer import ask_cmd
+from bot.clikit import Context
+from index.answer import NOTHING, Answer, Answerer, FollowUp, format_answer_text
+from index.desk import Newsdesk
+from index.embedder import SentenceTransformerEmbedder
+from ingest.errors import EmptyArchiveError, QueryError
+from ingest.settings import Settings
+
+from conftest import SEED
+
+
+@pytest.fixture(scope="module")
+def seeded(
+    tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder
+) -> Iterator[tuple[Settings, Newsdesk]]:
+    """One archive holding the seed article, shared by this module's tests (ingest is slow)."""
+    settings = Settings(home=tmp_path_factory.mktemp("seed") / "home")
+    with Newsdesk(settings, embedder=embedder) as desk:
+        desk.ingest([str(SEED)])
+        yield settings, desk
+
+
+@pytest.fixture(scope="module")
+def answerer(seeded: tuple[Settings, Newsdesk]) -> Answerer:
+    return Answerer(seeded[1])
+
+
+def plain(answer: Answer) -> str:
+    return format_answer_text(answer)
+
+
+def test_who_was_killed_in_jassim(answerer: Answerer) -> None:
+    answer = answerer.ask("Who was killed in Jassim?")
+    assert answer.answerable
+    assert "15 militants including nine leaders (two Iraqis and another Lebanese)" in answer.text
+    assert "Ayoub al-Jebawi" in answer.text
+    assert "[1]" in answer.text
+    assert [s.source for s in answer.sources] == ["North Press"]
+    assert answer.sources[0].title.startswith("Residents, local groups abort ISIS emirate")
+    assert len(answer.text) <= 700 and answer.latency_ms > 0
+    assert "[1] North Press — Residents, local groups abort ISIS emirate" in plain(answer)
+
+
+@pytest.mark.parametrize(
+    ("question", "facts"),
+    [
+        ("When did ISIS intend to announce an emirate?", ["October 23"]),
+        ("Who is Ayham Faisl al-Halqi?", ["an ISIS Emir", "facilitate the militants’ entry"]),
+        ("Which brigade sent groups to Jassim?", ["Eighth Brigade", "Fifth Corps"]),
+        ("Why is Daraa strategically important?", ["Jordan, Palestine and Lebanon"]),
+    ],
+)
+def test_seed_questions(answerer: Answerer, question: str, facts: list[str]) -> None:
+    answer = answerer.ask(question)
+    assert answer.answerable, answer.text
+    for fact in facts:
+        assert fact in answer.text
+    assert answer.sources[0].source == "North Press"
+
+
+def test_short_answer_for_when(answerer: Answerer) -> None:
+    assert answerer.ask("When did ISIS intend to announce an emirate?").short == "October 23"
+
+
+def test_abstains_without_support(answerer: Answerer) -> None:
+    answer = answerer.ask("Who won the 2018 World Cup?")
+    assert not answer.answerable
+    assert answer.text == NOTHING
+    assert answer.sources == []
+    assert "Closest articles:" in plain(answer)  # the nearest articles are still offered
+
+
+def test_follow_up_resolves_against_the_previous_answer(answerer: Answerer) -> None:
+    first = answerer.ask("Who was killed in Jassim?")
+    context = FollowUp(first.question, first.text)
+    answer = answerer.ask("Who facilitated their entry?", context=context)
+    assert answer.answerable and "facilitate" in answer.text
+    more = answerer.ask("who else?", context=context)
+    assert more.answerable
+    for sentence in ("Ayoub al-Jebawi", "15 militants including"):
+        assert sentence not in more.text  # not what the first answer already said
+    # A reply that asks something new is not answered from the old topic.
+    assert not answerer.ask("Who won the 2018 World Cup?", context=context).answerable
+
+
+def test_who_else_without_context_is_refused(answerer: Answerer) -> None:
+    with pytest.raises(QueryError, match="common words"):
+        answerer.ask("who else?")
+
+
+@pytest.mark.parametrize(
+    ("question", "message"),
+    [
+        ("", "empty"),
+        ("   ", "empty"),
+        ("?!?…", "no words"),
+        ("what is the?", "common words"),
+        ("x" * 10_000, "too long"),
+        ("<b></b>", "empty"),
+    ],
+)
+def test_bad_questions_get_clear_errors(answerer: Answerer, question: str, message: str) -> None:
+    with pytest.raises(QueryError, match=message):
+        answerer.ask(question)
+
+
+def test_markup_is_ignored(answerer: Answerer) -> None:
+    answer = answerer.ask("<script>alert(1)</script><b>Who</b> was killed in Jassim?")
+    assert "Ayoub al-Jebawi" in answer.text and "<" not in answer.text
+
+
+def test_arabic_question_abstains_rather_than_guessing(answerer: Answerer) -> None:
+    # The model reads English only: an Arabic question must not quote a random sentence.
+    assert not answerer.ask("من قتل في جاسم؟").answerable
+
+
+def test_empty_archive(desk: Newsdesk) -> None:
+    with pytest.raises(EmptyArchiveError):
+        Answerer(desk).ask("Who was killed in Jassim?")
+
+
+def test_date_words_filter_by_publication_date(desk: Newsdesk, tmp_path: Path) -> None:
+    flood = "Floods swept through {town} on {day}, officials said. Rescue teams moved {n} families."
+    rows = [
+        {"id": "new", "date": "2022-10-26", "source": "Wire", "title": "Floods in Arlen",
+         "text": flood.format(town="Arlen", day="Wednesday", n=40) + " Roads were closed."},
+        {"id": "old", "date": "2022-09-01", "source": "Wire", "title": "Floods in Brisk",
+         "text": flood.format(town="Brisk", day="Thursday", n=90) + " Schools were closed."},
+    ]  # fmt: skip
+    path = tmp_path / "floods.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    desk.ingest([str(path)])
+    answerer = Answerer(desk)
+    as_of = date(2022, 10, 27)
+    answer = answerer.ask("Where were the floods yesterday?", as_of=as_of)
+    assert answer.answerable and "Arlen" in answer.text and "Brisk" not in answer.text
+    assert {s.external_id for s in answer.retrieved} == {"new"}
+    assert answer.sources[0].date == "2022-10-26" and answer.period
+    september = answerer.ask("Where were the floods in September?", as_of=as_of)
+    assert {s.external_id for s in september.retrieved} == {"old"}
+    nothing = answerer.ask("Where were the floods last week?", as_of=date(2023, 5, 1))
+    assert not nothing.answerable and "from last week" in nothing.text
+
+
+def test_cli_ask_and_batch(seeded: tuple[Settings, Newsdesk], tmp_path: Path) -> None:
+    settings = seeded[0]
+    runner = CliRunner()
+    result = runner.invoke(ask_cmd, ["Who was killed in Jassim?"], obj=Context(settings))
+    assert result.exit_code == 0 and "Ayoub al-Jebawi" in result.output
+    assert "[1] North Press" in result.output
+    result = runner.invoke(ask_cmd, ["what is the?"], obj=Context(settings))
+    assert result.exit_code == 1 and "common words" in result.output
+    assert "Traceback" not in result.output
+    batch = tmp_path / "q.jsonl"
+    batch.write_text(
+        '{"id": "a", "question": "When did ISIS intend to announce an emirate?"}\n'
+        "{broken\n"
+        '{"id": "c"}\n'
+        '{"id": "d", "question": "", "date": "2022-10-27"}\n'
+        '{"id": "e", "question": "Who won the 2018 World Cup?", "date": "2022-10-27"}\n',
+        encoding="utf-8",
+    )
+    result = runner.invoke(ask_cmd, ["--batch", str(batch)], obj=Context(settings))
+    assert result.exit_code == 0
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["id"] for line in lines] == ["a", None, "c", "d", "e"]
+    first = lines[0]
+    assert set(first) >= {"id", "question", "answer", "answerable", "sources", "latency_ms"}
+    assert first["answerable"] and "October 23" in first["answer"]
+    assert set(first["sources"][0]) == {"id", "title", "source", "date", "url", "score"}
+    assert first["sources"][0]["source"] == "North Press"
+    assert [line.get("line") for line in lines[1:4]] == [2, 3, 4]
+    assert all("error" in line for line in lines[1:4])
+    assert lines[4]["answerable"] is False and lines[4]["sources"] == []
+    assert "line 2: not JSON" in result.stderr
