@@ -14,6 +14,7 @@ from ingest.archive import Filters
 from ingest.settings import Settings
 
 from .cli_answer import ask_cmd, eval_cmd
+from .cli_bot import bot_cmd
 from .clikit import Context, article_json, article_line, echo_json
 
 
@@ -244,6 +245,7 @@ def reindex_cmd(obj: Context, quiet: bool) -> None:
 
 cli.add_command(ask_cmd)
 cli.add_command(eval_cmd)
+cli.add_command(bot_cmd)
 
 
 def main() -> None:

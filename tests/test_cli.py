@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -16,9 +17,11 @@ from ingest.settings import Settings
 
 from conftest import SEED, SEED_TITLE, SHARED
 
+Run = Callable[..., Result]
+
 
 @pytest.fixture
-def run(settings: Settings, embedder: SentenceTransformerEmbedder):
+def run(settings: Settings, embedder: SentenceTransformerEmbedder) -> Run:
     def invoke(*args: str, input: bytes | None = None) -> Result:
         return CliRunner().invoke(cli, list(args), obj=Context(settings, embedder), input=input)
 
@@ -44,7 +47,7 @@ def test_help_runs_for_every_command() -> None:
         assert "Usage: newsdesk" in result.output or "Usage:" in result.output
 
 
-def test_ingest_then_list_show_stats_delete(run, tmp_path: Path) -> None:
+def test_ingest_then_list_show_stats_delete(run: Run, tmp_path: Path) -> None:
     result = run("ingest", "-q", str(SEED))
     assert result.exit_code == 0, result.output
     assert "1 added" in result.output
@@ -59,7 +62,7 @@ def test_ingest_then_list_show_stats_delete(run, tmp_path: Path) -> None:
     assert "no articles" in run("articles").output
 
 
-def test_failed_inputs_are_reported_and_the_rest_ingested(run, tmp_path: Path) -> None:
+def test_failed_inputs_are_reported_and_the_rest_ingested(run: Run, tmp_path: Path) -> None:
     (tmp_path / "empty.txt").write_text("")
     (tmp_path / "bin.txt").write_bytes(b"\x00\x01\x02binary")
     result = run("ingest", "-q", str(SEED), str(tmp_path / "empty.txt"), str(tmp_path / "bin.txt"))
@@ -69,27 +72,27 @@ def test_failed_inputs_are_reported_and_the_rest_ingested(run, tmp_path: Path) -
     assert "bin.txt: binary file" in result.output
 
 
-def test_stdin_is_read_with_a_dash(run) -> None:
+def test_stdin_is_read_with_a_dash(run: Run) -> None:
     text = "Rain in Damascus\n\nHeavy rain fell on Damascus on Sunday, flooding several streets."
     result = run("ingest", "-q", "-", input=text.encode())
     assert result.exit_code == 0, result.output
     assert json.loads(run("articles", "--json").output)[0]["title"] == "Rain in Damascus"
 
 
-def test_usage_errors_exit_2(run) -> None:
+def test_usage_errors_exit_2(run: Run) -> None:
     assert run("ingest").exit_code == 2
     assert run("articles", "--limit", "many").exit_code == 2
     assert run("no-such-command").exit_code == 2
 
 
-def test_missing_article_is_a_clean_error(run) -> None:
+def test_missing_article_is_a_clean_error(run: Run) -> None:
     result = run("show", "999")
     assert result.exit_code == 1
     assert "no article with id 999" in result.output
     assert "Traceback" not in result.output
 
 
-def test_dev_corpus_stores_530_articles_with_their_ids(run) -> None:
+def test_dev_corpus_stores_530_articles_with_their_ids(run: Run) -> None:
     corpus = SHARED / "eval-dev" / "corpus.jsonl"
     first = json.loads(run("ingest", "-q", "--no-index", "--json", str(corpus)).output)
     assert first["added"] + first["duplicates"] == 530 and first["failed"] == 0
@@ -100,7 +103,7 @@ def test_dev_corpus_stores_530_articles_with_their_ids(run) -> None:
     assert again["unchanged"] == 530
 
 
-def test_check_reports_drift_and_reindex_fixes_it(run, settings: Settings) -> None:
+def test_check_reports_drift_and_reindex_fixes_it(run: Run, settings: Settings) -> None:
     run("ingest", "-q", str(SEED))
     assert run("check").exit_code == 0
     settings.index_path.unlink()
@@ -112,7 +115,7 @@ def test_check_reports_drift_and_reindex_fixes_it(run, settings: Settings) -> No
     assert "Ayoub al-Jebawi" in run("search", "Who was killed in Jassim?").output
 
 
-def test_search_on_bad_queries_is_a_clean_error(run) -> None:
+def test_search_on_bad_queries_is_a_clean_error(run: Run) -> None:
     assert "archive is empty" in run("search", "anything").output
     run("ingest", "-q", str(SEED))
     result = run("search", "?!?")

@@ -59,7 +59,10 @@ def test_filters_by_date_and_outlet(desk: Newsdesk, tmp_path: Path) -> None:
     path = tmp_path / "two.jsonl"
     path.write_text("\n".join(json.dumps(r) for r in records))
     desk.ingest([str(path)])
-    ids = lambda f: [h.article.external_id for h in desk.search("Jassim ISIS", filters=f)]  # noqa: E731
+
+    def ids(f: Filters) -> list[str]:
+        return [str(h.article.external_id) for h in desk.search("Jassim ISIS", filters=f)]
+
     assert ids(Filters(since="2022-01-01")) == ["new"]
     assert ids(Filters(until="2021-12-31")) == ["old"]
     assert ids(Filters(source="enab baladi")) == ["old"]

@@ -1,0 +1,122 @@
+"""Admin-only handlers: add articles from uploaded files or URLs, delete articles."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+from telegram import Update
+
+from index.desk import Newsdesk
+from ingest.errors import ArticleNotFound
+from ingest.models import RawArticle, ReadFailure
+from ingest.readers import KIND_BY_EXTENSION, read_inputs
+
+from .format import esc, ingest_html
+from .replies import reply_pieces, typing
+from .state import Ctx, bot_state
+
+ONLY_ADMINS = (
+    "Sorry, only the archive's admins can add or delete articles. "
+    "You can still ask me anything about what it holds."
+)
+READABLE = ", ".join(sorted(KIND_BY_EXTENSION))
+
+
+def is_admin(update: Update, context: Ctx) -> bool:
+    """Whether the sender is listed in NEWSDESK_ADMINS."""
+    user = update.effective_user
+    return user is not None and user.id in bot_state(context).settings.admins
+
+
+def read_all(desk: Newsdesk, target: str, label: str) -> list[RawArticle | ReadFailure]:
+    """Every article read from target, with origins naming `label` instead of a temp path."""
+    return [
+        replace(item, origin=item.origin.replace(target, label))
+        for item in read_inputs([target], desk.settings)
+    ]
+
+
+def delete_article(desk: Newsdesk, article_id: int) -> str:
+    """Delete an article and return its title."""
+    title = desk.archive.get(article_id).title
+    desk.delete(article_id)
+    return title
+
+
+async def document(update: Update, context: Ctx) -> None:
+    """A file from an admin in a private chat: ingest it and summarise what was added."""
+    message = update.effective_message
+    assert message is not None and message.document is not None
+    if not is_admin(update, context):
+        await message.reply_html(ONLY_ADMINS, do_quote=True)
+        return
+    state = bot_state(context)
+    doc = message.document
+    name = doc.file_name or "upload"
+    suffix = Path(name).suffix.lower()
+    if suffix not in KIND_BY_EXTENSION:
+        await message.reply_html(
+            f"I can't read {esc(name)}: send one of {esc(READABLE)}.", do_quote=True
+        )
+        return
+    if doc.file_size and doc.file_size > state.desk.settings.max_input_bytes:
+        await message.reply_html(f"{esc(name)} is too large for me to read.", do_quote=True)
+        return
+    async with typing(context, message.chat_id):
+        with tempfile.TemporaryDirectory(prefix="newsdesk-bot-") as folder:
+            # Our own file name, so nothing the sender chose reaches the file system; the
+            # extension tells the reader the format.
+            path = Path(folder) / f"upload{suffix}"
+            telegram_file = await doc.get_file()
+            await telegram_file.download_to_drive(path)
+            # Parsing needs no lock; only storing and indexing exclude answers.
+            items = await state.run(read_all, state.desk, str(path), name)
+        report = await state.write(state.desk.ingest_items, items)
+    await reply_pieces(message, ingest_html(report, name))
+
+
+async def add(update: Update, context: Ctx) -> None:
+    """/add <url>: an admin adds a web page or a feed."""
+    message = update.effective_message
+    assert message is not None
+    if not is_admin(update, context):
+        await message.reply_html(ONLY_ADMINS, do_quote=True)
+        return
+    parts = (message.text or "").split()
+    url = parts[1] if len(parts) == 2 else ""
+    if not url.lower().startswith(("http://", "https://")):
+        await message.reply_html(
+            "Usage: /add &lt;http(s) URL of an article or a feed&gt;", do_quote=True
+        )
+        return
+    state = bot_state(context)
+    async with typing(context, message.chat_id):
+        items = await state.run(read_all, state.desk, url, url)  # fetching may take a while
+        report = await state.write(state.desk.ingest_items, items)
+    await reply_pieces(message, ingest_html(report, url))
+
+
+async def delete(update: Update, context: Ctx) -> None:
+    """/delete <article id>: an admin removes an article from the archive and the index."""
+    message = update.effective_message
+    assert message is not None
+    if not is_admin(update, context):
+        await message.reply_html(ONLY_ADMINS, do_quote=True)
+        return
+    parts = (message.text or "").split()
+    if len(parts) != 2 or not parts[1].isdigit():
+        await message.reply_html(
+            "Usage: /delete &lt;article id&gt; (see /latest for ids)", do_quote=True
+        )
+        return
+    state = bot_state(context)
+    try:
+        title = await state.write(delete_article, state.desk, int(parts[1]))
+    except ArticleNotFound:
+        await message.reply_html(
+            f"There is no article {parts[1]}; see /latest for ids.", do_quote=True
+        )
+        return
+    await message.reply_html(f"Deleted article {parts[1]}: {esc(title)}", do_quote=True)

@@ -1,0 +1,214 @@
+"""Builds the Telegram Application over a Newsdesk, and runs it by long polling or webhook."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from telegram import BotCommand, LinkPreviewOptions, MessageEntity, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    Defaults,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
+
+from index.answer import Answerer
+from index.desk import Newsdesk
+
+from . import admin, callbacks, handlers
+from .limits import QuestionBudget
+from .state import BotState
+
+TELEGRAM_API = "https://api.telegram.org/bot"
+TELEGRAM_FILES = "https://api.telegram.org/file/bot"
+# Edited messages are left alone: re-answering an edited question would surprise.
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
+COMMANDS = [
+    BotCommand("ask", "Ask a question about the news"),
+    BotCommand("sources", "Every source of the last answer"),
+    BotCommand("latest", "The newest articles"),
+    BotCommand("stats", "What the archive holds"),
+    BotCommand("help", "How to ask"),
+    BotCommand("start", "What this bot is"),
+]
+
+
+@dataclass(frozen=True)
+class BotSettings:
+    """How the bot reaches Telegram and whom it serves; built by the `newsdesk bot` command."""
+
+    token: str = field(repr=False)  # never in a repr that could end up in a log
+    base_url: str = TELEGRAM_API
+    base_file_url: str = TELEGRAM_FILES
+    admins: frozenset[int] = frozenset()
+    allowed_chats: frozenset[int] = frozenset()  # empty: every chat
+    questions_per_minute: int = 10  # per user
+    max_retries: int = 3  # after a 429 from Telegram
+    answer_threads: int = 2  # the model uses 2 torch threads; more only queue on the CPU
+    concurrent_updates: int = 32
+    webhook_url: str | None = None  # None: long polling
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
+    webhook_secret: str | None = field(default=None, repr=False)
+
+
+class RedactToken(logging.Filter):
+    """Replaces the bot token in every record: httpx logs request URLs, which contain it."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        # The part after the colon is the secret; it may also appear URL-encoded alone.
+        self.secrets = [s for s in (token, token.split(":", 1)[-1]) if len(s) >= 8]
+
+    def redact(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "<token>")
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = self.redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        if record.exc_info and not record.exc_text:
+            # Formatted here so the traceback is redacted before any handler prints it.
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+        return True
+
+
+def install_token_filter(token: str) -> None:
+    """Redact the token in every handler of the root logger, and quieten httpx.
+
+    Handlers added to the root logger later go without: configure logging first."""
+    # lastResort prints warnings and errors when logging was never configured.
+    last_resort = [logging.lastResort] if logging.lastResort else []
+    for handler in logging.getLogger().handlers + last_resort:
+        if not any(isinstance(f, RedactToken) and f.secrets[0] == token for f in handler.filters):
+            handler.addFilter(RedactToken(token))
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    await app.bot.set_my_commands(COMMANDS)
+
+
+async def _post_shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    # Waits for a question still being answered, so the desk is not closed under it.
+    state: BotState = app.bot_data["state"]
+    state.executor.shutdown(wait=True, cancel_futures=True)
+
+
+def build_application(
+    settings: BotSettings, desk: Newsdesk, *, answerer: Answerer | None = None
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The bot over an open desk (model and index loaded by the caller), handlers installed."""
+    install_token_filter(settings.token)
+    app = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(settings.base_url)
+        .base_file_url(settings.base_file_url)
+        .rate_limiter(AIORateLimiter(max_retries=settings.max_retries))
+        .concurrent_updates(settings.concurrent_updates)
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    app.bot_data["state"] = BotState(
+        settings=settings,
+        desk=desk,
+        answerer=answerer or Answerer(desk),
+        budget=QuestionBudget(settings.questions_per_minute),
+        executor=ThreadPoolExecutor(settings.answer_threads, thread_name_prefix="newsdesk-bot"),
+    )
+    private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
+    text = filters.TEXT & ~filters.COMMAND
+    app.add_handlers(
+        [
+            CommandHandler("start", handlers.start),
+            CommandHandler("help", handlers.help_command),
+            CommandHandler("ask", handlers.ask),
+            CommandHandler("sources", handlers.sources),
+            CommandHandler("latest", handlers.latest),
+            CommandHandler("stats", handlers.stats),
+            CommandHandler("add", admin.add),
+            CommandHandler("delete", admin.delete),
+            MessageHandler(filters.COMMAND & private, handlers.unknown_command),
+            MessageHandler(filters.Document.ALL & private, admin.document),
+            MessageHandler(text & private, handlers.private_text),
+            # Privacy mode delivers only these in groups anyway; the handler checks they
+            # are addressed to this bot and not to another.
+            MessageHandler(
+                text & groups & (filters.Entity(MessageEntity.MENTION) | filters.REPLY),
+                handlers.group_text,
+            ),
+            CallbackQueryHandler(callbacks.button),
+            InlineQueryHandler(callbacks.inline_query),
+        ]
+    )
+    app.add_error_handler(handlers.on_error)
+    return app
+
+
+def _webhook_options(settings: BotSettings) -> dict[str, Any]:
+    url = settings.webhook_url or ""
+    return {
+        "listen": settings.webhook_listen,
+        "port": settings.webhook_port,
+        "url_path": urlsplit(url).path.lstrip("/"),
+        "webhook_url": url,
+        # PTB answers 403 to a POST without this header value: only Telegram knows it.
+        "secret_token": settings.webhook_secret,
+        "allowed_updates": ALLOWED_UPDATES,
+    }
+
+
+def run(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Serve until Ctrl-C or SIGTERM: by webhook when one is set, else by long polling."""
+    settings = settings_of(app)
+    if settings.webhook_url:
+        app.run_webhook(**_webhook_options(settings))
+    else:
+        app.run_polling(allowed_updates=ALLOWED_UPDATES)
+
+
+async def start_updates(
+    app: Application[Any, Any, Any, Any, Any, Any], *, poll_timeout: float = 10.0
+) -> None:
+    """Start receiving updates in an already started app (tests, benchmarks, embedding)."""
+    settings = settings_of(app)
+    assert app.updater is not None  # built with ApplicationBuilder, which makes one
+    if app.post_init:  # run_polling and run_webhook call it; the bare updater does not
+        await app.post_init(app)
+    if settings.webhook_url:
+        await app.updater.start_webhook(**_webhook_options(settings))
+    else:
+        await app.updater.start_polling(
+            poll_interval=0, timeout=int(poll_timeout), allowed_updates=ALLOWED_UPDATES
+        )
+
+
+def settings_of(app: Application[Any, Any, Any, Any, Any, Any]) -> BotSettings:
+    """The settings an app was built with."""
+    state: BotState = app.bot_data["state"]
+    return state.settings

@@ -1,0 +1,108 @@
+"""Inline keyboard buttons under answers (Sources, 👍, 👎) and inline mode (@bot question)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import InlineQueryResultArticle, InputTextMessageContent, Message, Update
+
+from index.answer import Answer
+from ingest.errors import EmptyArchiveError, QueryError
+
+from .format import answer_html, esc, link, sources_html, split_html
+from .replies import reply_pieces
+from .state import Ctx, bot_state, recall
+
+
+async def button(update: Update, context: Ctx) -> None:
+    """The Sources, 👍 and 👎 buttons under an answer."""
+    query = update.callback_query
+    assert query is not None
+    message = query.message
+    if not isinstance(message, Message):  # too old for Telegram to send it along
+        await query.answer("That message is too old; please ask again.")
+        return
+    record = recall(context, message.message_id)
+    if query.data == "src":
+        if record is None:
+            await query.answer("I no longer remember that answer; please ask again.")
+            return
+        await query.answer()
+        await reply_pieces(message, sources_html(record.answer))
+        return
+    if not (query.data or "").startswith("fb:"):
+        await query.answer()
+        return
+    if record is not None and query.from_user.id in record.voters:
+        await query.answer("Already noted, thank you!")
+        return
+    if record is not None:
+        record.voters.add(query.from_user.id)  # before the await, so a double tap counts once
+    # After a restart the answer is forgotten, but the message and its question remain.
+    question, text = _rated(record.answer if record else None, message)
+    state = bot_state(context)
+    await state.run(
+        state.desk.archive.add_feedback,
+        chat_id=message.chat_id,
+        user_id=query.from_user.id,
+        question=question,
+        answer=text,
+        rating=int((query.data or "").removeprefix("fb:")),
+    )
+    await query.answer("Thanks for the feedback!")
+
+
+def _rated(answer: Answer | None, message: Message) -> tuple[str, str]:
+    if answer is not None:
+        return answer.question, answer.text
+    asked = message.reply_to_message
+    return (asked.text or "" if asked else ""), message.text or ""
+
+
+# ------------------------------------------------------------------------------- inline mode
+
+
+@dataclass
+class _Inline:
+    title: str
+    description: str
+    html: str
+    url: str | None = None
+
+
+async def inline_query(update: Update, context: Ctx) -> None:
+    """@thisbot question, in any chat: the answer and its top articles as results."""
+    query = update.inline_query
+    assert query is not None
+    state = bot_state(context)
+    allowed = state.settings.allowed_chats
+    question = query.query.strip()
+    # Inline queries come without a chat: the user's own private chat must be allowed.
+    if not question or (allowed and query.from_user.id not in allowed):
+        await query.answer([], cache_time=0, is_personal=True)
+        return
+    if state.budget.take(query.from_user.id):
+        await query.answer([], cache_time=0, is_personal=True)
+        return
+    try:
+        answer = await state.read(state.answerer.ask, question)
+    except (QueryError, EmptyArchiveError):
+        await query.answer([], cache_time=0, is_personal=True)
+        return
+    first = answer.short or answer.text
+    entries = [_Inline(first[:100], answer.text[:200], split_html(answer_html(answer))[0])]
+    for s in (answer.sources or answer.closest)[:5]:
+        facts = f"{s.source or 'unknown outlet'} · {s.date or 'undated'}"
+        html = f"{link(s.title, s.url)}\n{esc(facts)}"
+        entries.append(_Inline(s.title[:100], facts, html, s.url))
+    results = [
+        InlineQueryResultArticle(
+            id=str(i),
+            title=e.title,
+            description=e.description,
+            input_message_content=InputTextMessageContent(e.html),
+            url=e.url if e.url and e.url.startswith(("http://", "https://")) else None,
+        )
+        for i, e in enumerate(entries)
+    ]
+    await query.answer(results, cache_time=60)

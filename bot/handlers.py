@@ -1,0 +1,232 @@
+"""The bot's handlers for everyone: questions (private and group), commands, and errors."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    MessageEntity,
+    Update,
+)
+from telegram.error import TelegramError
+
+from index.answer import FollowUp
+from ingest.errors import EmptyArchiveError, QueryError
+
+from .format import (
+    answer_html,
+    bullet_list,
+    count,
+    date_range,
+    esc,
+    latest_html,
+    link,
+    sources_html,
+    stats_html,
+)
+from .replies import ASK_USAGE, admitted, command_argument, reply_pieces, typing, usage
+from .state import Ctx, bot_state, last_answer, recall, remember
+
+log = logging.getLogger(__name__)
+
+LATEST_DEFAULT, LATEST_MAX = 5, 30
+
+SOMETHING_WRONG = "Sorry, something went wrong on my side. Please try again in a moment."
+HELP = "\n".join(
+    [
+        "<b>How to ask</b>",
+        "In a private chat, send any question. In a group, use <code>/ask …</code>, "
+        "mention me, or reply to one of my answers. Replying to an answer asks a follow-up "
+        "(“who else?”, “when was that?”).",
+        "Anywhere, type my username and a question to get an answer inline.",
+        "",
+        "<b>Commands</b>",
+        "/ask &lt;question&gt; — ask a question",
+        "/sources — every source of the last answer in this chat",
+        "/latest [n] — the newest articles (5 unless you say)",
+        "/stats — what the archive holds",
+        "/help — this message",
+        "",
+        "Under each answer: <b>Sources</b> lists its articles, 👍 / 👎 tell us if it helped.",
+    ]
+)
+
+ANSWER_BUTTONS = InlineKeyboardMarkup(
+    [
+        [
+            InlineKeyboardButton("Sources", callback_data="src"),
+            InlineKeyboardButton("👍", callback_data="fb:1"),
+            InlineKeyboardButton("👎", callback_data="fb:-1"),
+        ]
+    ]
+)
+
+
+async def respond(update: Update, context: Ctx, question: str) -> None:
+    """Answer a question in its chat, as a follow-up when it replies to one of our answers."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or not await admitted(update, context):
+        return
+    if not question.strip():
+        await message.reply_html(ASK_USAGE, do_quote=True)
+        return
+    state = bot_state(context)
+    wait = state.budget.take(user.id)
+    if wait:
+        await message.reply_html(
+            f"You have asked {state.budget.per_window} questions in the last minute; "
+            f"please wait {math.ceil(wait)} seconds and ask again.",
+            do_quote=True,
+        )
+        return
+    replied = message.reply_to_message
+    previous = recall(context, replied.message_id) if replied else None
+    follow_up = FollowUp(previous.answer.question, previous.answer.text) if previous else None
+    try:
+        async with typing(context, message.chat_id):
+            answer = await state.read(state.answerer.ask, question, context=follow_up)
+    except (QueryError, EmptyArchiveError) as error:
+        await message.reply_html(usage(error), do_quote=True)
+        return
+    sent = await reply_pieces(message, answer_html(answer), markup=ANSWER_BUTTONS)
+    remember(context, [m.message_id for m in sent], answer)
+
+
+# ---------------------------------------------------------------------------------- questions
+
+
+async def private_text(update: Update, context: Ctx) -> None:
+    """Any text in a private chat is a question."""
+    assert update.effective_message is not None  # the handler's filters guarantee it
+    await respond(update, context, update.effective_message.text or "")
+
+
+async def ask(update: Update, context: Ctx) -> None:
+    """/ask <question>, in any chat."""
+    assert update.effective_message is not None
+    await respond(update, context, command_argument(update.effective_message))
+
+
+async def group_text(update: Update, context: Ctx) -> None:
+    """In groups, a message that mentions the bot or replies to one of its messages."""
+    message = update.effective_message
+    assert message is not None
+    me = f"@{context.bot.username}".lower()
+    mentions = message.parse_entities([MessageEntity.MENTION])
+    author = message.reply_to_message.from_user if message.reply_to_message else None
+    to_me = author is not None and author.id == context.bot.id
+    if not to_me and me not in (m.lower() for m in mentions.values()):
+        return  # chatter, or a mention of someone else
+    question = message.text or ""
+    # Cut our own mentions out, last first so earlier offsets stay valid.
+    for entity, text in sorted(mentions.items(), key=lambda kv: -kv[0].offset):
+        if text.lower() == me:
+            question = question[: entity.offset] + question[entity.offset + entity.length :]
+    await respond(update, context, " ".join(question.split()))
+
+
+# ----------------------------------------------------------------------------------- commands
+
+
+async def start(update: Update, context: Ctx) -> None:
+    """/start: what the bot is, what the archive holds, example questions."""
+    message = update.effective_message
+    if message is None or not await admitted(update, context):
+        return
+    state = bot_state(context)
+    stats = await state.run(state.desk.archive.stats)
+    newest = await state.run(state.desk.archive.articles, limit=3)
+    holds = (
+        f"The archive holds {count(stats['articles'], 'article')} "
+        f"from {count(stats['outlets'], 'outlet')} "
+        f"({esc(date_range(stats))})."
+        if stats["articles"]
+        else "The archive is empty for now."
+    )
+    text = [
+        "<b>Newsdesk</b> answers questions about the news from an archive of articles, "
+        "and cites the articles each answer comes from.",
+        holds,
+        "",
+        "Send me a question, for example:",
+        bullet_list(
+            [
+                "<i>Who was killed in the clashes?</i>",
+                "<i>When did the fighting start?</i>",
+                "<i>What did the local leader say?</i>",
+            ]
+        ),
+    ]
+    if newest:
+        text += ["", "Newest headlines:", bullet_list(link(a.title, a.url) for a in newest)]
+    text += ["", "/help shows every command."]
+    await message.reply_html("\n".join(text))
+
+
+async def help_command(update: Update, context: Ctx) -> None:
+    """/help: how to ask, and the commands."""
+    if update.effective_message and await admitted(update, context):
+        await update.effective_message.reply_html(HELP)
+
+
+async def sources(update: Update, context: Ctx) -> None:
+    """/sources: every source of the last answer in this chat."""
+    message = update.effective_message
+    if message is None or not await admitted(update, context):
+        return
+    answer = last_answer(context)
+    if answer is None:
+        await message.reply_html("No answer yet in this chat. " + ASK_USAGE)
+        return
+    await reply_pieces(message, sources_html(answer))
+
+
+async def latest(update: Update, context: Ctx) -> None:
+    """/latest [n]: the newest articles."""
+    message = update.effective_message
+    if message is None or not await admitted(update, context):
+        return
+    arg = command_argument(message)
+    if arg and not (arg.isdigit() and 1 <= int(arg) <= LATEST_MAX):
+        await message.reply_html(f"Usage: /latest [n], with n from 1 to {LATEST_MAX}.")
+        return
+    state = bot_state(context)
+    articles = await state.run(state.desk.archive.articles, limit=int(arg or LATEST_DEFAULT))
+    await reply_pieces(message, latest_html(articles))
+
+
+async def stats(update: Update, context: Ctx) -> None:
+    """/stats: articles, outlets, date range, last ingest."""
+    message = update.effective_message
+    if message is None or not await admitted(update, context):
+        return
+    state = bot_state(context)
+    await message.reply_html(stats_html(await state.run(state.desk.archive.stats)))
+
+
+async def unknown_command(update: Update, context: Ctx) -> None:
+    """A command the bot does not know, in a private chat."""
+    if update.effective_message and await admitted(update, context):
+        await update.effective_message.reply_html("I don't know that command; see /help.")
+
+
+# ------------------------------------------------------------------------------------- errors
+
+
+async def on_error(update: object, context: Ctx) -> None:
+    """Log any unexpected error with its traceback, and tell the user briefly."""
+    log.error("error while handling an update", exc_info=context.error)
+    if not isinstance(update, Update):
+        return
+    # Telling the user must not raise in turn: this is the last line of defence.
+    with contextlib.suppress(TelegramError):
+        if update.callback_query:
+            await update.callback_query.answer(SOMETHING_WRONG)
+        elif update.inline_query:
+            await update.inline_query.answer([], cache_time=0)
+        elif update.effective_message:
+            await update.effective_message.reply_html(SOMETHING_WRONG, do_quote=True)

@@ -1,0 +1,82 @@
+"""Shared ways of replying: chat admission, the typing action, split HTML replies, usage."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatAction
+from telegram.error import TelegramError
+
+from .format import esc, split_html
+from .state import Ctx, bot_state
+
+ASK_USAGE = (
+    "Send me a question about the news, e.g. <code>/ask Who was killed in Jassim?</code> "
+    "(in a private chat, the question alone is enough)."
+)
+NOT_ALLOWED = (
+    "Sorry, this bot only answers in the chats it was set up for. "
+    "Please ask its owner if you would like to use it here."
+)
+TYPING_EVERY = 4.5  # seconds; Telegram shows "typing…" for about five
+
+
+async def admitted(update: Update, context: Ctx) -> bool:
+    """Whether this chat may use the bot; refuses a chat that may not, once."""
+    allowed = bot_state(context).settings.allowed_chats
+    chat = update.effective_chat
+    if chat is None or not allowed or chat.id in allowed:
+        return True
+    if context.chat_data is not None and not context.chat_data.get("refused"):
+        context.chat_data["refused"] = True  # one refusal per chat, then silence
+        await context.bot.send_message(chat.id, NOT_ALLOWED)
+    return False
+
+
+@contextlib.asynccontextmanager
+async def typing(context: Ctx, chat_id: int) -> AsyncIterator[None]:
+    """Show "typing…" in the chat until the block is done."""
+    done = asyncio.Event()
+
+    async def keep_typing() -> None:
+        while not done.is_set():
+            # A lost chat action is cosmetic; it must never fail the answer.
+            with contextlib.suppress(TelegramError):
+                await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), TYPING_EVERY)
+
+    task = asyncio.create_task(keep_typing())
+    try:
+        yield
+    finally:
+        done.set()
+        await task  # not cancelled: a request cut off half-way would be logged as an error
+
+
+async def reply_pieces(
+    message: Message, html: str, *, markup: InlineKeyboardMarkup | None = None
+) -> list[Message]:
+    """Reply with html, split into messages Telegram accepts; markup goes under the last."""
+    pieces = split_html(html)
+    return [
+        await message.reply_html(
+            piece, do_quote=True, reply_markup=markup if i == len(pieces) - 1 else None
+        )
+        for i, piece in enumerate(pieces)
+    ]
+
+
+def usage(error: Exception) -> str:
+    """A user mistake as a reply: what was wrong, then how to ask."""
+    text = str(error)
+    return f"{esc(text[:1].upper() + text[1:])}\n\n{ASK_USAGE}"
+
+
+def command_argument(message: Message) -> str:
+    """The text after the command, line breaks kept (context.args would lose them)."""
+    parts = (message.text or "").split(maxsplit=1)
+    return parts[1].strip() if len(parts) > 1 else ""

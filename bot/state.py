@@ -1,0 +1,95 @@
+"""What the bot's handlers share: the desk and answerer, limits, and per-chat memory."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from telegram.ext import ContextTypes
+
+from index.answer import Answer, Answerer
+from index.desk import Newsdesk
+
+from .limits import QuestionBudget, ReadWriteLock
+
+if TYPE_CHECKING:
+    from .app import BotSettings
+
+T = TypeVar("T")
+Ctx = ContextTypes.DEFAULT_TYPE
+# Answers remembered per chat, for follow-ups, the Sources button and feedback.
+MEMORY = 200
+
+
+@dataclass
+class BotState:
+    """Loaded once at start-up and kept in bot_data; handlers reach it through `bot_state`."""
+
+    settings: BotSettings
+    desk: Newsdesk
+    answerer: Answerer
+    budget: QuestionBudget
+    executor: ThreadPoolExecutor
+    lock: ReadWriteLock = field(default_factory=ReadWriteLock)
+
+    async def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Call fn on a worker thread, so blocking work never stalls the event loop."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, functools.partial(fn, *args, **kwargs))
+
+    async def read(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Run a search or an answer off the loop, alongside other readers."""
+        async with self.lock.reading():
+            return await self.run(fn, *args, **kwargs)
+
+    async def write(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Run an ingest or a delete off the loop, alone: the index changes under it."""
+        async with self.lock.writing():
+            return await self.run(fn, *args, **kwargs)
+
+
+def bot_state(context: Ctx) -> BotState:
+    state: BotState = context.bot_data["state"]
+    return state
+
+
+@dataclass
+class Remembered:
+    """An answer the bot sent, and who has rated it (one vote per person)."""
+
+    answer: Answer
+    voters: set[int] = field(default_factory=set)
+
+
+def _chat_memory(context: Ctx) -> dict[str, Any]:
+    if context.chat_data is None:  # only inline queries come without a chat
+        raise RuntimeError("no chat for this update")
+    return context.chat_data
+
+
+def remember(context: Ctx, message_ids: list[int], answer: Answer) -> None:
+    """Note which question produced these bot messages; the oldest are forgotten past MEMORY."""
+    memory = _chat_memory(context)
+    answers: dict[int, Remembered] = memory.setdefault("answers", {})
+    record = Remembered(answer)
+    for message_id in message_ids:
+        answers[message_id] = record
+    while len(answers) > MEMORY:
+        del answers[next(iter(answers))]
+    memory["last"] = answer
+
+
+def recall(context: Ctx, message_id: int) -> Remembered | None:
+    """The answer that the bot's message `message_id` in this chat carries, if remembered."""
+    answers: dict[int, Remembered] = _chat_memory(context).get("answers", {})
+    return answers.get(message_id)
+
+
+def last_answer(context: Ctx) -> Answer | None:
+    """The last answer given in this chat."""
+    answer: Answer | None = _chat_memory(context).get("last")
+    return answer

@@ -1,0 +1,123 @@
+"""Shared pieces of the bot tests: the fake Telegram server, a seeded desk, a running bot.
+
+Test modules import the fixtures by their function names (fake_server, seed_home_folder,
+seeded_desk) and use them by their fixture names (fake, seed_home, bot_desk)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram.ext import Application
+
+from bot.app import BotSettings, build_application, start_updates
+from index.desk import Newsdesk
+from index.embedder import SentenceTransformerEmbedder
+from ingest.settings import Settings
+
+from conftest import SEED
+from fake_telegram import Call, FakeTelegram
+
+TOKEN = "123456:AAHbotkit-Secret_Token-0123456789abc"
+BOT_NAME = "newsdesk_test_bot"
+ADMIN_ID = 1001
+# A question the seed article answers with a name.
+QUESTION = "Who was the emir in charge of assassinations?"
+ANSWER_NAME = "Ayoub al-Jebawi"
+
+App = Application[Any, Any, Any, Any, Any, Any]
+
+
+@pytest.fixture(name="fake")
+def fake_server() -> Iterator[FakeTelegram]:
+    """The fake Bot API; at the end, no request of the bot may have been refused."""
+    server = FakeTelegram(TOKEN, bot_username=BOT_NAME).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+    assert server.refused == []
+
+
+@pytest.fixture(scope="session", name="seed_home")
+def seed_home_folder(
+    tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder
+) -> Path:
+    """An archive folder with the seed article indexed, built once and copied per test."""
+    home = tmp_path_factory.mktemp("seed") / "home"
+    with Newsdesk(Settings(home=home), embedder=embedder) as desk:
+        assert desk.ingest([str(SEED)]).summary()["added"] == 1
+    return home
+
+
+@pytest.fixture(name="bot_desk")
+def seeded_desk(
+    seed_home: Path, tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> Iterator[Newsdesk]:
+    """A desk of its own for one test, holding the seed article."""
+    home = tmp_path / "home"
+    shutil.copytree(seed_home, home)
+    with Newsdesk(Settings(home=home), embedder=embedder) as desk:
+        yield desk
+
+
+def bot_settings(fake: FakeTelegram, **overrides: Any) -> BotSettings:
+    """Settings pointing at the fake server, with ADMIN_ID as the admin."""
+    values: dict[str, Any] = {
+        "base_url": fake.base_url,
+        "base_file_url": fake.base_file_url,
+        "admins": frozenset({ADMIN_ID}),
+    }
+    return BotSettings(TOKEN, **(values | overrides))
+
+
+@asynccontextmanager
+async def running_bot(fake: FakeTelegram, desk: Newsdesk, **overrides: Any) -> AsyncIterator[App]:
+    """The real Application, started and receiving updates; stopped cleanly afterwards."""
+    app = build_application(bot_settings(fake, **overrides), desk)
+    async with app:
+        await app.start()
+        await start_updates(app, poll_timeout=1)
+        try:
+            yield app
+        finally:
+            assert app.updater is not None
+            await app.updater.stop()
+            await app.stop()
+
+
+def _replies(call: Call, chat_id: int, message_id: int) -> bool:
+    result = call.result
+    return (
+        call.method == "sendMessage"
+        and call.ok
+        and result["chat"]["id"] == chat_id
+        and result.get("reply_to_message", {}).get("message_id") == message_id
+    )
+
+
+async def reply_to(fake: FakeTelegram, update: dict[str, Any], timeout: float = 60) -> dict:
+    """The bot's first message replying to the message in `update`."""
+    message = update["message"]
+    chat_id, message_id = message["chat"]["id"], message["message_id"]
+    call = await fake.wait_for(lambda c: _replies(c, chat_id, message_id), timeout)
+    return call.result
+
+
+def replies_to(fake: FakeTelegram, update: dict[str, Any]) -> list[dict]:
+    """Every message the bot sent so far replying to the message in `update`."""
+    message = update["message"]
+    return [
+        m
+        for m in fake.sent(message["chat"]["id"])
+        if m.get("reply_to_message", {}).get("message_id") == message["message_id"]
+    ]
+
+
+def buttons(message: dict) -> list[dict]:
+    """The inline buttons under a sent message, row by row flattened."""
+    return [b for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row]

@@ -1,0 +1,149 @@
+"""Admin commands through the bot (uploads, /add, /delete), and the `newsdesk bot` command."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+
+from bot.admin import ONLY_ADMINS
+from bot.cli_bot import settings_from_env
+from index.desk import Newsdesk
+
+from botkit import (  # noqa: F401 (fixtures)
+    ADMIN_ID,
+    TOKEN,
+    buttons,
+    fake_server,
+    reply_to,
+    running_bot,
+    seed_home_folder,
+    seeded_desk,
+)
+from fake_telegram import FakeTelegram
+
+ADMIN = FakeTelegram.user(ADMIN_ID, "Admin", "admin")
+MALLORY = FakeTelegram.user(66, "Mallory")
+REPORT = b"""# Water returns to Zarqa
+
+ZARQA (Desert Wire) - The Zarqa water plant was reopened on Monday by the engineer Leila Haddad,
+who led two years of repairs after the flood destroyed its pumps.
+
+Residents said the taps in the eastern quarter ran again for the first time since the flood.
+Haddad said the second pumping station would follow within a month.
+"""
+
+
+async def test_admin_upload_is_ingested_then_answerable(
+    fake: FakeTelegram, bot_desk: Newsdesk
+) -> None:
+    async with running_bot(fake, bot_desk):
+        upload = fake.document_message(ADMIN_ID, ADMIN, "zarqa <water>.md", REPORT)
+        summary = await reply_to(fake, upload)
+        answer = await reply_to(
+            fake, fake.private_message(ADMIN, "Who reopened the Zarqa water plant?")
+        )
+    assert "zarqa <water>.md: 1 added" in summary["text"]
+    assert "added #2: Water returns to Zarqa" in summary["text"]
+    assert "Leila Haddad" in answer["text"] and buttons(answer)
+    assert bot_desk.archive.get(2).origin == "zarqa <water>.md"  # not the temporary file
+    assert any(c.method == "getFile" for c in fake.calls)
+
+
+async def test_admin_feed_with_a_bad_record_and_delete(
+    fake: FakeTelegram, bot_desk: Newsdesk
+) -> None:
+    records = [
+        {"title": "Bridge opens", "text": "The new bridge over the river opened to traffic " * 3},
+        {"title": "No text here"},
+    ]
+    jsonl = "\n".join(json.dumps(r) for r in records).encode()
+    async with running_bot(fake, bot_desk):
+        summary = await reply_to(fake, fake.document_message(ADMIN_ID, ADMIN, "batch.jsonl", jsonl))
+        unreadable = await reply_to(
+            fake, fake.document_message(ADMIN_ID, ADMIN, "scan.pdf", b"%PDF-1.4")
+        )
+        deleted = await reply_to(fake, fake.private_message(ADMIN, "/delete 1"))
+        missing = await reply_to(fake, fake.private_message(ADMIN, "/delete 999"))
+        bad_add = await reply_to(fake, fake.private_message(ADMIN, "/add ftp://example.org/x"))
+    assert "1 added" in summary["text"] and "1 failed" in summary["text"]
+    assert "failed: batch.jsonl:2:" in summary["text"]
+    assert "can't read scan.pdf" in unreadable["text"]
+    assert "Deleted article 1: Residents, local groups abort ISIS emirate" in deleted["text"]
+    assert "no article 999" in missing["text"]
+    assert "Usage: /add" in bad_add["text"]
+    assert [a.title for a in bot_desk.archive.articles()] == ["Bridge opens"]
+
+
+async def test_non_admins_are_refused(fake: FakeTelegram, bot_desk: Newsdesk) -> None:
+    async with running_bot(fake, bot_desk):
+        replies = [
+            await reply_to(fake, fake.document_message(66, MALLORY, "fake.txt", REPORT)),
+            await reply_to(fake, fake.private_message(MALLORY, "/add https://example.org/a")),
+            await reply_to(fake, fake.private_message(MALLORY, "/delete 1")),
+        ]
+    assert [r["text"] for r in replies] == [ONLY_ADMINS] * 3
+    assert bot_desk.archive.stats()["articles"] == 1
+    assert not any(c.method == "getFile" for c in fake.calls)
+
+
+def test_settings_from_the_environment() -> None:
+    env = {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": "http://localhost:8081/bot",
+        "NEWSDESK_ADMINS": "1001, 1002",
+        "NEWSDESK_ALLOWED_CHATS": "-1001234 42",
+    }
+    settings = settings_from_env(env, webhook_url="https://bot.example.org/hook")
+    assert settings.base_url == "http://localhost:8081/bot"
+    assert settings.base_file_url == "https://api.telegram.org/file/bot"
+    assert settings.admins == {1001, 1002} and settings.allowed_chats == {-1001234, 42}
+    assert settings.webhook_secret and len(settings.webhook_secret) >= 32  # made up when unset
+    assert TOKEN not in repr(settings) and settings.webhook_secret not in repr(settings)
+    assert settings_from_env({"TELEGRAM_BOT_TOKEN": TOKEN}).webhook_secret is None
+    with pytest.raises(click.UsageError, match="TELEGRAM_BOT_TOKEN"):
+        settings_from_env({})
+    with pytest.raises(click.UsageError, match="NEWSDESK_ADMINS"):
+        settings_from_env(env | {"NEWSDESK_ADMINS": "@alice"})
+
+
+def test_bot_command_polls_until_sigterm(
+    fake: FakeTelegram, seed_home: Path, tmp_path: Path
+) -> None:
+    """The real entry point: settings from the environment, long polling, clean shutdown."""
+    home = tmp_path / "home"
+    shutil.copytree(seed_home, home)
+    env = os.environ | {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": fake.base_url,
+        "TELEGRAM_API_FILE_URL": fake.base_file_url,
+        "NEWSDESK_HOME": str(home),
+        "NEWSDESK_ADMINS": str(ADMIN_ID),
+    }
+    # The lead registers bot_cmd as `newsdesk bot`; here it runs on its own, as click would.
+    code = (
+        "from bot.cli_bot import bot_cmd; from bot.clikit import Context; "
+        "from ingest.settings import Settings; "
+        "bot_cmd.main([], obj=Context(Settings.from_env()), prog_name='newsdesk bot')"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", code], env=env, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        fake.wait_for_sync("setMyCommands", timeout=120)
+        fake.private_message(ADMIN, "/stats")
+        reply = fake.wait_for_messages_sync(ADMIN_ID, 1, timeout=60)[0]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=60)
+    assert "Articles: 1" in reply["text"]
+    assert process.returncode == 0, stderr
+    assert "newsdesk bot: 1 articles; long polling" in stderr
+    assert "Application started" in stderr and TOKEN.split(":")[1] not in stderr
