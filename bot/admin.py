@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import tempfile
+from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from telegram import Update
 
@@ -22,12 +25,26 @@ ONLY_ADMINS = (
     "You can still ask me anything about what it holds."
 )
 READABLE = ", ".join(sorted(KIND_BY_EXTENSION))
+Handler = Callable[[Update, Ctx], Coroutine[Any, Any, None]]
 
 
 def is_admin(update: Update, context: Ctx) -> bool:
     """Whether the sender is listed in NEWSDESK_ADMINS."""
     user = update.effective_user
     return user is not None and user.id in bot_state(context).settings.admins
+
+
+def admin_only(handler: Handler) -> Handler:
+    """Let only NEWSDESK_ADMINS through; anyone else gets a polite refusal."""
+
+    @functools.wraps(handler)
+    async def guarded(update: Update, context: Ctx) -> None:
+        if is_admin(update, context):
+            await handler(update, context)
+        elif update.effective_message:
+            await update.effective_message.reply_html(ONLY_ADMINS, do_quote=True)
+
+    return guarded
 
 
 def read_all(desk: Newsdesk, target: str, label: str) -> list[RawArticle | ReadFailure]:
@@ -45,13 +62,11 @@ def delete_article(desk: Newsdesk, article_id: int) -> str:
     return title
 
 
+@admin_only
 async def document(update: Update, context: Ctx) -> None:
     """A file from an admin in a private chat: ingest it and summarise what was added."""
     message = update.effective_message
     assert message is not None and message.document is not None
-    if not is_admin(update, context):
-        await message.reply_html(ONLY_ADMINS, do_quote=True)
-        return
     state = bot_state(context)
     doc = message.document
     name = doc.file_name or "upload"
@@ -77,13 +92,11 @@ async def document(update: Update, context: Ctx) -> None:
     await reply_pieces(message, ingest_html(report, name))
 
 
+@admin_only
 async def add(update: Update, context: Ctx) -> None:
     """/add <url>: an admin adds a web page or a feed."""
     message = update.effective_message
     assert message is not None
-    if not is_admin(update, context):
-        await message.reply_html(ONLY_ADMINS, do_quote=True)
-        return
     parts = (message.text or "").split()
     url = parts[1] if len(parts) == 2 else ""
     if not url.lower().startswith(("http://", "https://")):
@@ -98,13 +111,11 @@ async def add(update: Update, context: Ctx) -> None:
     await reply_pieces(message, ingest_html(report, url))
 
 
+@admin_only
 async def delete(update: Update, context: Ctx) -> None:
     """/delete <article id>: an admin removes an article from the archive and the index."""
     message = update.effective_message
     assert message is not None
-    if not is_admin(update, context):
-        await message.reply_html(ONLY_ADMINS, do_quote=True)
-        return
     parts = (message.text or "").split()
     if len(parts) != 2 or not parts[1].isdigit():
         await message.reply_html(
