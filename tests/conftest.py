@@ -13,6 +13,8 @@ from index.embedder import SentenceTransformerEmbedder
 from ingest.settings import Settings
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# The bot tests' fixtures (fake Telegram server, seeded archive) live in tests/botkit.py.
+pytest_plugins = ["botkit"]
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SEED = SHARED / "corpus" / "north-press-daraa-jassim.txt"

@@ -11,17 +11,14 @@ from bot.handlers import SOMETHING_WRONG
 from index.desk import Newsdesk
 from ingest.models import RawArticle
 
-from botkit import (  # noqa: F401 (fixtures)
+from botkit import (
     ANSWER_NAME,
     QUESTION,
     TOKEN,
     buttons,
-    fake_server,
     replies_to,
     reply_to,
     running_bot,
-    seed_home_folder,
-    seeded_desk,
 )
 from fake_telegram import FakeTelegram
 

@@ -17,15 +17,12 @@ from bot.admin import ONLY_ADMINS
 from bot.cli_bot import settings_from_env
 from index.desk import Newsdesk
 
-from botkit import (  # noqa: F401 (fixtures)
+from botkit import (
     ADMIN_ID,
     TOKEN,
     buttons,
-    fake_server,
     reply_to,
     running_bot,
-    seed_home_folder,
-    seeded_desk,
 )
 from fake_telegram import FakeTelegram
 

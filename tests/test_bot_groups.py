@@ -7,17 +7,14 @@ import socket
 
 from index.desk import Newsdesk
 
-from botkit import (  # noqa: F401 (fixtures)
+from botkit import (
     ANSWER_NAME,
     BOT_NAME,
     QUESTION,
     buttons,
-    fake_server,
     replies_to,
     reply_to,
     running_bot,
-    seed_home_folder,
-    seeded_desk,
 )
 from fake_telegram import FakeTelegram
 
