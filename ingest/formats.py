@@ -185,9 +185,9 @@ def parse_json(text: str, origin: str) -> Iterator[Parsed]:
         yield _record(value, origin)
 
 
-def parse_jsonl(text: str, origin: str) -> Iterator[Parsed]:
+def parse_jsonl(text: str, origin: str, first_line: int = 1) -> Iterator[Parsed]:
     """One JSON record per line; a broken line fails alone."""
-    for number, line in enumerate(text.split("\n"), start=1):
+    for number, line in enumerate(text.split("\n"), start=first_line):
         if not line.strip():
             continue
         try:

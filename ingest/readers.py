@@ -14,6 +14,7 @@ from ingest.fetch import fetch_url, format_size
 from ingest.formats import (
     BINARY_REASON,
     Parsed,
+    bom_encoding,
     decode_text,
     is_binary,
     parse_feed,
@@ -124,6 +125,10 @@ def _read_file(path: Path, settings: Settings) -> Iterator[Parsed]:
     size = path.stat().st_size
     if not path.is_file():
         raise ReadError("not a regular file")
+    kind = KIND_BY_EXTENSION.get(path.suffix.lower())
+    if kind == "jsonl":
+        yield from _stream_jsonl(path, settings)
+        return
     limit = settings.max_input_bytes
     if size > limit:
         raise ReadError(
@@ -133,7 +138,33 @@ def _read_file(path: Path, settings: Settings) -> Iterator[Parsed]:
         data = handle.read(limit + 1)
     if len(data) > limit:  # the file grew after stat
         raise ReadError(f"file is over the {format_size(limit, limit=True)} limit")
-    yield from _parse_bytes(data, str(path), KIND_BY_EXTENSION.get(path.suffix.lower()))
+    yield from _parse_bytes(data, str(path), kind)
+
+
+def _stream_jsonl(path: Path, settings: Settings) -> Iterator[Parsed]:
+    """JSON Lines are read line by line: an archive export may dwarf one article's size limit."""
+    limit = settings.max_input_bytes
+    with path.open("rb") as handle:
+        head = handle.read(8192)
+        if not head.strip():
+            raise ReadError(EMPTY_REASON)
+        if is_binary(head):
+            raise ReadError(BINARY_REASON)
+        if bom_encoding(head) in ("utf-16", "utf-32"):
+            raise ReadError("UTF-16/32 JSON Lines can't be read line by line; re-save as UTF-8")
+        handle.seek(0)
+        for number, raw in enumerate(handle, start=1):
+            origin = f"{path}:{number}"
+            if len(raw) > limit:
+                too_big = f"over the {format_size(limit, limit=True)} limit"
+                yield ReadFailure(origin, f"line is {format_size(len(raw))}, {too_big}")
+                continue
+            try:
+                line = decode_text(raw)
+            except ReadError as err:
+                yield ReadFailure(origin, str(err))
+                continue
+            yield from parse_jsonl(line.rstrip("\r\n"), str(path), first_line=number)
 
 
 def _read_stream(stream: BinaryIO, settings: Settings) -> Iterator[Parsed]:

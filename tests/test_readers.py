@@ -442,3 +442,21 @@ def test_stdin_is_sniffed() -> None:
     assert (text.title, text.origin) == ("Piped", "stdin")
     [binary] = read_inputs(["-"], SETTINGS, stdin=io.BytesIO(b"\x00\x01"))
     assert binary == ReadFailure("stdin", "binary file, not text/HTML/JSON/feed")
+
+
+def test_jsonl_larger_than_the_limit_streams_record_by_record(tmp_path: Path) -> None:
+    small = Settings(max_input_bytes=300)
+    path = tmp_path / "export.jsonl"
+    lines = [
+        json.dumps({"id": f"r{i}", "title": f"T{i}", "text": f"Story {i} " * 20}) for i in range(5)
+    ]
+    lines.insert(2, json.dumps({"id": "big", "text": "x" * 400}))
+    path.write_bytes("\n".join(lines).encode() + b'\n{"text": "caf\xe9"}\n')
+    results = read(path, settings=small)
+    assert [r.external_id for r in results if isinstance(r, RawArticle)] == [
+        f"r{i}" for i in range(5)
+    ]
+    failures = [r for r in results if isinstance(r, ReadFailure)]
+    assert [f.origin for f in failures] == [f"{path}:3", f"{path}:7"]
+    assert "over the 300 bytes limit" in failures[0].reason
+    assert failures[1].reason.startswith("not valid UTF-8")
