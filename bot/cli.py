@@ -166,6 +166,7 @@ def stats_cmd(obj: Context, as_json: bool) -> None:
 @click.option("--since", help="Published on or after (YYYY-MM-DD).")
 @click.option("--until", help="Published on or before (YYYY-MM-DD).")
 @click.option("--source", help="Only this outlet.")
+@click.option("--language", help="Only articles in this language (ISO 639-1, e.g. en, ar).")
 @click.option(
     "--mode",
     type=click.Choice(["hybrid", "dense", "keyword"]),
@@ -182,12 +183,14 @@ def search_cmd(
     since: str | None,
     until: str | None,
     source: str | None,
+    language: str | None,
     mode: Mode,
     as_json: bool,
 ) -> None:
     """Find the passages that best match QUERY (meaning and keywords combined)."""
+    filters = Filters(since, until, source, language)
     with obj.desk() as desk:
-        hits = desk.search(query, k, filters=Filters(since, until, source), mode=mode)
+        hits = desk.search(query, k, filters=filters, mode=mode)
     if as_json:
         echo_json(
             [

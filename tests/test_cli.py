@@ -121,3 +121,18 @@ def test_search_on_bad_queries_is_a_clean_error(run: Run) -> None:
     result = run("search", "?!?")
     assert result.exit_code == 1 and "no words" in result.output
     assert "Traceback" not in result.output
+
+
+def test_search_filters_by_language(run: Run, tmp_path: Path) -> None:
+    records = [
+        {
+            "id": "en1",
+            "text": "Clashes in Jassim left fifteen militants dead, a local leader said.",
+        },
+        {"id": "ar1", "text": "قتل خمسة عشر مسلحا في اشتباكات جاسم بحسب قائد محلي Jassim"},
+    ]
+    path = tmp_path / "mixed.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), encoding="utf-8")
+    run("ingest", "-q", str(path))
+    found = json.loads(run("search", "Jassim", "--language", "ar", "--json").output)
+    assert [h["article"]["external_id"] for h in found] == ["ar1"]
