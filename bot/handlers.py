@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
+import re
 
 from telegram import (
     InlineKeyboardButton,
@@ -121,11 +122,8 @@ async def group_text(update: Update, context: Ctx) -> None:
     to_me = author is not None and author.id == context.bot.id
     if not to_me and me not in (m.lower() for m in mentions.values()):
         return  # chatter, or a mention of someone else
-    question = message.text or ""
-    # Cut our own mentions out, last first so earlier offsets stay valid.
-    for entity, text in sorted(mentions.items(), key=lambda kv: -kv[0].offset):
-        if text.lower() == me:
-            question = question[: entity.offset] + question[entity.offset + entity.length :]
+    # By text, not entity offsets: those count UTF-16 units, and an emoji would shift them.
+    question = re.sub(rf"{re.escape(me)}\b", " ", message.text or "", flags=re.IGNORECASE)
     await respond(update, context, " ".join(question.split()))
 
 

@@ -37,7 +37,9 @@ async def test_group_answers_only_what_is_addressed_to_it(
         addressed = await reply_to(
             fake, fake.group_message(GROUP, BOB, f"/ask@{BOT_NAME} Who was killed in Jassim?")
         )
-        mention = await reply_to(fake, fake.group_message(GROUP, ALICE, f"@{BOT_NAME} {QUESTION}"))
+        mention = await reply_to(
+            fake, fake.group_message(GROUP, ALICE, f"🔎 @{BOT_NAME} {QUESTION}")
+        )
         # A reply to an answer is a follow-up: "who else?" alone has no subject.
         follow_up = await reply_to(
             fake, fake.group_message(GROUP, BOB, "Who else was killed?", reply_to=addressed)
