@@ -78,7 +78,7 @@ class FollowUp:
 
 @dataclass(frozen=True)
 class Weights:
-    """How sentence features add up to a score; tuned on the dev set (see bench/answers.md)."""
+    """How sentence features add up to a score; tuned on the dev set (see bench/README.md)."""
 
     cos: float = 1.0  # embedding similarity of sentence and question
     keyword: float = 0.3  # share of the question's words in the sentence
