@@ -251,7 +251,9 @@ class Answerer:
     def choose(self, candidates: list[Candidate], threshold: float) -> list[Candidate]:
         """The best sentences: within a margin of the best, no repeats, a few hundred chars."""
         w = self.weights
-        support = max((c.score - w.kind * c.kind for c in candidates), default=0.0)
+        if not candidates:
+            return []
+        support = max(c.score - w.kind * c.kind for c in candidates)
         if support < threshold:
             return []
         top = max(candidates, key=lambda c: c.score)

@@ -102,8 +102,9 @@ class Newsdesk:
 
     def delete(self, article_id: int) -> None:
         """Remove an article from the archive and its vectors from the index."""
+        indexer = self.indexer  # first: an unusable index must stop the delete, not follow it
         self.archive.delete(article_id)
-        self.indexer.sync()
+        indexer.sync()
 
     def search(
         self,
@@ -114,6 +115,7 @@ class Newsdesk:
         mode: Mode = "hybrid",
         per_story: int = 1,
     ) -> list[Hit]:
+        self.indexer.refresh()  # another process may have added articles since
         return self.searcher.search(
             query, k or self.settings.search_k, filters=filters, mode=mode, per_story=per_story
         )

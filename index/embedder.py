@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
@@ -65,18 +66,23 @@ class SentenceTransformerEmbedder:
         self.model = SentenceTransformer(str(model_path(name)), device="cpu")
         self.dim = int(self.model.get_embedding_dimension() or 0)
         self.tokenizer = self.model.tokenizer
+        # Hugging Face fast tokenizers fail ("Already borrowed") when two threads use one at
+        # once, and on 2 cores parallel inference gains nothing: one model call at a time.
+        self._lock = threading.Lock()
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self.model.encode(
-            list(texts),
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
+        with self._lock:
+            vectors = self.model.encode(
+                list(texts),
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def count_tokens(self, text: str) -> int:
-        return len(self.tokenizer.tokenize(text))
+        with self._lock:
+            return len(self.tokenizer.tokenize(text))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import fcntl
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +18,7 @@ from .vectors import VectorIndex
 Progress = Callable[[int], object]
 # Chunks embedded between two saves of the index: bounds the work a crash can lose.
 SYNC_BATCH = 512
+ENCODE_SLICE = 32
 
 
 def passage_text(hit: ChunkHit) -> str:
@@ -41,7 +45,12 @@ class CheckReport:
 
 
 class Indexer:
-    """The archive's vector index, loaded once; `sync` after every change to the archive."""
+    """The archive's vector index, loaded once; `sync` after every change to the archive.
+
+    Several threads (the bot) and processes (the bot and a `newsdesk ingest`) may share one
+    archive: changes to the index file take an exclusive lock, and whoever finds the file
+    rewritten by someone else reloads it before using or changing it.
+    """
 
     def __init__(
         self, archive: Archive, embedder: Embedder, path: Path, *, fresh: bool = False
@@ -49,6 +58,8 @@ class Indexer:
         """Load the index; `fresh` starts an empty one instead, for `reindex` to fill."""
         self.archive, self.embedder, self.path = archive, embedder, path
         self.vectors = VectorIndex(embedder.dim)
+        self._thread_lock = threading.RLock()
+        self._loaded: tuple[int, int, int] | None = None
         if fresh:
             return
         recorded = archive.get_meta("embedding_model")
@@ -58,39 +69,73 @@ class Indexer:
                 f"{embedder.name!r}; run `newsdesk reindex` to re-embed every chunk with it"
             )
         if path.exists():
+            self._loaded = _stamp(path)
             self.vectors = VectorIndex.load(path, embedder.dim)
         elif archive.embedded_chunk_ids():
             raise SearchIndexError(
                 f"the vector index {path} is missing; run `newsdesk reindex` to rebuild it"
             )
 
+    def refresh(self) -> None:
+        """Reload the index file if another process has rewritten it since we read it."""
+        stamp = _stamp(self.path)
+        if stamp is not None and stamp != self._loaded:
+            with self._thread_lock:
+                self.vectors.reload(self.path)
+                self._loaded = stamp
+
+    @contextmanager
+    def _exclusive(self, *, reload: bool = True) -> Iterator[None]:
+        """One writer of the index file at a time, across threads and processes."""
+        with self._thread_lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.with_suffix(".lock").open("a") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                try:
+                    if reload:
+                        self.refresh()
+                    yield
+                finally:
+                    fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _save(self) -> None:
+        self.vectors.save(self.path)
+        self._loaded = _stamp(self.path)
+
     def sync(self, progress: Progress | None = None) -> int:
         """Drop vectors of removed chunks and embed pending ones; returns how many were embedded."""
+        with self._exclusive():
+            return self._sync(progress)
+
+    def _sync(self, progress: Progress | None) -> int:
         removed = self.archive.removed_chunk_ids()
         if removed:
             self.vectors.remove(removed)
-            self.vectors.save(self.path)
+            self._save()
             self.archive.forget_removed(removed)
         if self.archive.get_meta("embedding_model") is None:
             self.archive.set_meta("embedding_model", self.embedder.name)
             self.archive.set_meta("embedding_dim", str(self.embedder.dim))
         done = 0
         while batch := self.archive.pending_chunks(SYNC_BATCH):
-            vectors = self.embedder.encode([passage_text(hit) for hit in batch])
-            ids = [hit.chunk_id for hit in batch]
-            self.vectors.add(ids, vectors)
+            for i in range(0, len(batch), ENCODE_SLICE):
+                # Small calls: between them, questions on other threads get the model.
+                part = batch[i : i + ENCODE_SLICE]
+                vectors = self.embedder.encode([passage_text(hit) for hit in part])
+                self.vectors.add([hit.chunk_id for hit in part], vectors)
+                if progress:
+                    progress(len(part))
             # Save before marking: a crash in between only means re-embedding these chunks.
-            self.vectors.save(self.path)
-            self.archive.mark_embedded(ids)
-            done += len(ids)
-            if progress:
-                progress(len(ids))
+            self._save()
+            self.archive.mark_embedded([hit.chunk_id for hit in batch])
+            done += len(batch)
         return done
 
     def check(self) -> CheckReport:
-        in_faiss = {int(i) for i in self.vectors.ids()}
-        all_ids = set(self.archive.all_chunk_ids())
-        embedded = set(self.archive.embedded_chunk_ids())
+        with self._exclusive():
+            in_faiss = {int(i) for i in self.vectors.ids()}
+            all_ids = set(self.archive.all_chunk_ids())
+            embedded = set(self.archive.embedded_chunk_ids())
         return CheckReport(
             chunks=len(all_ids),
             vectors=len(in_faiss),
@@ -101,10 +146,20 @@ class Indexer:
 
     def reindex(self, progress: Progress | None = None) -> int:
         """Rebuild the index from every chunk in the archive, with the current model."""
-        self.vectors = VectorIndex(self.embedder.dim)
-        self.archive.mark_all_unembedded()
-        self.archive.forget_removed(self.archive.removed_chunk_ids())
-        self.archive.set_meta("embedding_model", self.embedder.name)
-        self.archive.set_meta("embedding_dim", str(self.embedder.dim))
-        self.vectors.save(self.path)
-        return self.sync(progress)
+        with self._exclusive(reload=False):  # the old file may be the broken thing
+            self.vectors = VectorIndex(self.embedder.dim)
+            self.archive.mark_all_unembedded()
+            self.archive.forget_removed(self.archive.removed_chunk_ids())
+            self.archive.set_meta("embedding_model", self.embedder.name)
+            self.archive.set_meta("embedding_dim", str(self.embedder.dim))
+            self._save()
+            return self._sync(progress)
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    """What changes when the file is replaced: inode, modification time, size."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ class VectorIndex:
         self.dim = dim
         # Any: faiss's generated stubs omit the numpy-accepting wrappers used below.
         self.index: Any = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        # The bot searches on worker threads while an ingest adds to the same index.
+        self._lock = threading.RLock()
 
     @classmethod
     def load(cls, path: Path, dim: int) -> VectorIndex:
@@ -43,10 +46,17 @@ class VectorIndex:
             )
         return cls(dim, index)
 
+    def reload(self, path: Path) -> None:
+        """Take the file's contents in place, so every holder of this object sees them."""
+        loaded = VectorIndex.load(path, self.dim)
+        with self._lock:
+            self.index = loaded.index
+
     def save(self, path: Path) -> None:
         """Write atomically: a crash leaves either the old file or the new one, never half."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        data = faiss.serialize_index(self.index)
+        with self._lock:
+            data = faiss.serialize_index(self.index)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as f:
@@ -64,27 +74,34 @@ class VectorIndex:
             os.close(dir_fd)
 
     def __len__(self) -> int:
-        return int(self.index.ntotal)
+        with self._lock:
+            return int(self.index.ntotal)
 
     def ids(self) -> np.ndarray:
-        return faiss.vector_to_array(self.index.id_map).astype(np.int64)
+        with self._lock:
+            return faiss.vector_to_array(self.index.id_map).astype(np.int64)
 
     def add(self, ids: Sequence[int], vectors: np.ndarray) -> None:
         """Add vectors, replacing any already stored under the same ids."""
         if not len(ids):
             return
         id_array = np.asarray(ids, dtype=np.int64)
-        self.index.remove_ids(id_array)
-        self.index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), id_array)
+        with self._lock:
+            self.index.remove_ids(id_array)
+            self.index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), id_array)
 
     def remove(self, ids: Sequence[int]) -> int:
         if not len(ids):
             return 0
-        return int(self.index.remove_ids(np.asarray(ids, dtype=np.int64)))
+        with self._lock:
+            return int(self.index.remove_ids(np.asarray(ids, dtype=np.int64)))
 
     def search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
         """(chunk id, cosine similarity), best first."""
-        if len(self) == 0 or k <= 0:
-            return []
-        scores, ids = self.index.search(vector.reshape(1, -1).astype(np.float32), min(k, len(self)))
+        with self._lock:
+            total = int(self.index.ntotal)
+            if total == 0 or k <= 0:
+                return []
+            query = vector.reshape(1, -1).astype(np.float32)
+            scores, ids = self.index.search(query, min(k, total))
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]

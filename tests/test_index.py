@@ -127,3 +127,40 @@ def test_archive_indexed_with_another_model_is_refused(
             reopened.search("Jassim")
         reopened.reindex()
         assert reopened.search("Jassim")
+
+
+def _one(tmp_path: Path, name: str, text: str) -> str:
+    path = tmp_path / f"{name}.jsonl"
+    path.write_text(json.dumps({"id": name, "title": name, "text": text}))
+    return str(path)
+
+
+def test_two_processes_sharing_an_archive_keep_every_vector(
+    settings: Settings, embedder: SentenceTransformerEmbedder, tmp_path: Path
+) -> None:
+    # Two desks on one home stand for the bot and a `newsdesk ingest` run beside it.
+    with (
+        Newsdesk(settings, embedder=embedder) as bot,
+        Newsdesk(settings, embedder=embedder) as cli,
+    ):
+        bot.ingest([_one(tmp_path, "quake", "An earthquake shook Izmir on Friday. " * 4)])
+        cli.ingest([_one(tmp_path, "volcano", "A volcano erupted in Iceland near Grindavik. " * 4)])
+        # The bot sees what the other process added, by meaning as well as by keywords ...
+        hits = bot.search("lava eruption on an island in the north Atlantic", mode="dense")
+        assert hits[0].article.external_id == "volcano"
+        # ... and its own next write keeps the other process's vectors.
+        bot.ingest([_one(tmp_path, "flood", "Floods hit Derna in eastern Libya. " * 4)])
+    with Newsdesk(settings, embedder=embedder) as fresh:
+        report = fresh.check()
+        assert report.ok and report.vectors == report.chunks and not report.pending
+
+
+def test_delete_with_an_unusable_index_deletes_nothing(
+    seed_desk: Newsdesk, settings: Settings, embedder: SentenceTransformerEmbedder
+) -> None:
+    settings.index_path.write_bytes(b"corrupt")
+    with Newsdesk(settings, embedder=embedder) as reopened:
+        article = reopened.archive.articles()[0]
+        with pytest.raises(SearchIndexError, match="newsdesk reindex"):
+            reopened.delete(article.id)
+        assert reopened.archive.get(article.id).title == article.title
