@@ -15,7 +15,7 @@ from ingest.settings import Settings
 
 from .cli_answer import ask_cmd, eval_cmd
 from .cli_bot import bot_cmd
-from .clikit import Context, article_json, article_line, echo_json
+from .clikit import ISO_DATE, PASSAGES, Context, article_json, article_line, echo_json
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -85,9 +85,11 @@ def ingest_cmd(
 
 
 @cli.command("articles")
-@click.option("--since", help="Only articles published on or after this date (YYYY-MM-DD).")
+@click.option("--since", type=ISO_DATE, help="Only articles published on or after this date.")
 @click.option("--source", help="Only articles from this outlet.")
-@click.option("--limit", default=20, show_default=True, help="How many to list.")
+@click.option(
+    "--limit", type=click.IntRange(1), default=20, show_default=True, help="How many to list."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
 def articles_cmd(
@@ -162,9 +164,9 @@ def stats_cmd(obj: Context, as_json: bool) -> None:
 
 @cli.command("search")
 @click.argument("query")
-@click.option("--k", default=5, show_default=True, help="How many passages.")
-@click.option("--since", help="Published on or after (YYYY-MM-DD).")
-@click.option("--until", help="Published on or before (YYYY-MM-DD).")
+@click.option("--k", type=PASSAGES, default=5, show_default=True, help="How many passages.")
+@click.option("--since", type=ISO_DATE, help="Published on or after this date.")
+@click.option("--until", type=ISO_DATE, help="Published on or before this date.")
 @click.option("--source", help="Only this outlet.")
 @click.option("--language", help="Only articles in this language (ISO 639-1, e.g. en, ar).")
 @click.option(

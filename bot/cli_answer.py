@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -15,7 +16,7 @@ from index.evaluate import evaluate, load_questions
 from ingest.archive import Filters
 from ingest.errors import EmptyArchiveError, NewsdeskError
 
-from .clikit import Context, echo_json
+from .clikit import ISO_DATE, PASSAGES, Context, echo_json
 
 
 def answer_json(answer: Answer, question_id: Any = None) -> dict[str, Any]:
@@ -88,11 +89,13 @@ def _run_batch(answerer: Answerer, stream: TextIO, filters: Filters, as_of: date
 
 @click.command("ask")
 @click.argument("question", required=False)
-@click.option("--k", default=12, show_default=True, help="How many passages to read.")
-@click.option("--since", help="Only articles published on or after (YYYY-MM-DD).")
-@click.option("--until", help="Only articles published on or before (YYYY-MM-DD).")
+@click.option("--k", type=PASSAGES, default=12, show_default=True, help="Passages to read.")
+@click.option("--since", type=ISO_DATE, help="Only articles published on or after this date.")
+@click.option("--until", type=ISO_DATE, help="Only articles published on or before this date.")
 @click.option("--source", help="Only this outlet.")
-@click.option("--as-of", "as_of", help="The day “yesterday” / “last week” count from.")
+@click.option(
+    "--as-of", "as_of", type=ISO_DATE, help="The day “yesterday” / “last week” count from."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option(
     "--batch",
@@ -121,6 +124,7 @@ def ask_cmd(
             failed = _run_batch(answerer, batch, filters, when)
             if failed:
                 click.echo(f"{failed} line(s) could not be answered", err=True)
+                sys.exit(1)
             return
         assert question is not None
         answer = answerer.ask(question, filters=filters, as_of=when)
@@ -132,7 +136,7 @@ def ask_cmd(
 
 @click.command("eval")
 @click.argument("questions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--k", default=12, show_default=True, help="How many passages to read.")
+@click.option("--k", type=PASSAGES, default=12, show_default=True, help="Passages to read.")
 @click.option("--baselines", is_flag=True, help="Also score BM25-only and first-sentence.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj

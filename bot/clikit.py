@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
+from datetime import date
 from typing import Any
 
 import click
@@ -33,6 +34,22 @@ class Context:
                 yield desk
         except NewsdeskError as e:
             raise click.ClickException(str(e)) from None
+
+
+class IsoDate(click.ParamType):
+    """A calendar date written YYYY-MM-DD, passed on as that string."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        try:
+            return date.fromisoformat(str(value)).isoformat()
+        except ValueError:
+            self.fail(f"{value!r} is not a date like 2022-10-27", param, ctx)
+
+
+ISO_DATE = IsoDate()
+PASSAGES = click.IntRange(1, 100)
 
 
 def echo_json(data: Any) -> None:

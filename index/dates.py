@@ -54,15 +54,26 @@ def _last_month(as_of: date) -> Span:
     return date(year, month, 1), _month_end(year, month)
 
 
-# Fixed phrases, longest first so "this week" wins over "week".
+def _days(n: int) -> Callable[[date], Span]:
+    """The last n days, today included."""
+    return lambda d: (d - timedelta(days=n - 1), d)
+
+
+# Fixed phrases, most specific first: "in the last week" is a rolling window, not "last week".
 _FIXED: list[tuple[str, Callable[[date], Span]]] = [
     (r"today|tonight|this morning", lambda d: (d, d)),
     (r"yesterday", lambda d: (d - timedelta(days=1), d - timedelta(days=1))),
-    # "This week" in news quizzes means the last seven days, not since Monday: on the dev set
-    # the article behind a "this week" question is up to 7 days older than the question.
-    (r"this week|past week|(?:in )?the last (?:7|seven) days", lambda d: (d - timedelta(7), d)),
+    (r"(?:(?:in|over|during) )?the (?:last|past) year|past year", _days(365)),
+    (r"(?:(?:in|over|during) )?the (?:last|past) month|past month", _days(30)),
+    (
+        r"(?:(?:in|over|during) )?the (?:last|past) (?:week|7 days|seven days)|past week",
+        _days(7),
+    ),
+    # "This week" in news quizzes reaches a day further back: on the dev set the article behind
+    # a "this week" question is up to 7 days older than the question.
+    (r"this week", lambda d: (d - timedelta(7), d)),
     (r"last week", lambda d: _week(d, 1)),
-    (r"this month|past month", lambda d: (d.replace(day=1), d)),
+    (r"this month", lambda d: (d.replace(day=1), d)),
     (r"last month", _last_month),
     (r"this year", lambda d: (date(d.year, 1, 1), d)),
     (r"last year", lambda d: (date(d.year - 1, 1, 1), date(d.year - 1, 12, 31))),
@@ -110,10 +121,10 @@ def parse_dates(question: str, as_of: date) -> DateRange:
         if m := pattern.search(question):
             return _result(question, m, rule(as_of))
     if m := _DAYS_RE.search(question):
-        return _result(question, m, (as_of - timedelta(days=int(m.group(1))), as_of))
+        return _result(question, m, _days(int(m.group(1)))(as_of))
     if m := _MONTH_RE.search(question):
         word, name, year_text = m.group(1), m.group(2), m.group(3)
-        if name.lower() == "may" and not name[0].isupper():
+        if name.lower() == "may" and not name[0].isupper() and not year_text:
             return DateRange(None, None, question)  # "in may" is more likely a verb than May
         month = _MONTHS[name.lower().rstrip(".")]
         year = _recent_month(month, as_of, int(year_text) if year_text else None)

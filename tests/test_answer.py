@@ -173,7 +173,8 @@ def test_cli_ask_and_batch(seeded: tuple[Settings, Newsdesk], tmp_path: Path) ->
         encoding="utf-8",
     )
     result = runner.invoke(ask_cmd, ["--batch", str(batch)], obj=Context(settings))
-    assert result.exit_code == 0
+    assert result.exit_code == 1  # some lines failed, as with ingest
+    assert "3 line(s) could not be answered" in result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [line["id"] for line in lines] == ["a", None, "c", "d", "e"]
     first = lines[0]

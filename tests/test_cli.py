@@ -136,3 +136,17 @@ def test_search_filters_by_language(run: Run, tmp_path: Path) -> None:
     run("ingest", "-q", str(path))
     found = json.loads(run("search", "Jassim", "--language", "ar", "--json").output)
     assert [h["article"]["external_id"] for h in found] == ["ar1"]
+
+
+def test_bad_numbers_and_dates_are_usage_errors(run: Run) -> None:
+    for args in (
+        ["search", "Jassim", "--k", "0"],
+        ["search", "Jassim", "--k", "-1"],
+        ["search", "Jassim", "--since", "10/01/2022"],
+        ["articles", "--since", "yesterday"],
+        ["articles", "--limit", "0"],
+        ["ask", "Who?", "--as-of", "2022-13-01"],
+    ):
+        result = run(*args)
+        assert result.exit_code == 2, (args, result.output)
+        assert "Invalid value" in result.output

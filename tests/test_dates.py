@@ -32,6 +32,12 @@ AS_OF = date(2022, 10, 27)  # a Thursday
         ("Which strikes since 2023?", "2023-01-01", None, "Which strikes?"),
         ("Any news last month?", "2022-09-01", "2022-09-30", "Any news?"),
         ("Elections before 2020?", None, "2019-12-31", "Elections?"),
+        # rolling windows, today included: not the calendar "last year" / "last week"
+        ("Who was elected in the last year?", "2021-10-28", "2022-10-27", "Who was elected?"),
+        ("Raids over the past month?", "2022-09-28", "2022-10-27", "Raids?"),
+        ("Arrests in the last week?", "2022-10-21", "2022-10-27", "Arrests?"),
+        ("Deaths in the last 30 days?", "2022-09-28", "2022-10-27", "Deaths?"),
+        ("Protests in may 2022?", "2022-05-01", "2022-05-31", "Protests?"),
     ],
 )
 def test_relative_dates(question: str, since: str | None, until: str | None, rest: str) -> None:
