@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import tempfile
 from collections.abc import Callable, Coroutine
 from dataclasses import replace
@@ -79,16 +80,16 @@ async def document(update: Update, context: Ctx) -> None:
     if doc.file_size and doc.file_size > state.desk.settings.max_input_bytes:
         await message.reply_html(f"{esc(name)} is too large for me to read.", do_quote=True)
         return
-    async with typing(context, message.chat_id):
+    async with typing(context, message.chat):
         with tempfile.TemporaryDirectory(prefix="newsdesk-bot-") as folder:
             # Our own file name, so nothing the sender chose reaches the file system; the
             # extension tells the reader the format.
             path = Path(folder) / f"upload{suffix}"
             telegram_file = await doc.get_file()
             await telegram_file.download_to_drive(path)
-            # Parsing needs no lock; only storing and indexing exclude answers.
-            items = await state.run(read_all, state.desk, str(path), name)
-        report = await state.write(state.desk.ingest_items, items)
+            items = await state.change(read_all, state.desk, str(path), name)
+        # On the admin thread: questions go on being answered while the articles are indexed.
+        report = await state.change(state.desk.ingest_items, items)
     await reply_pieces(message, ingest_html(report, name))
 
 
@@ -105,9 +106,9 @@ async def add(update: Update, context: Ctx) -> None:
         )
         return
     state = bot_state(context)
-    async with typing(context, message.chat_id):
-        items = await state.run(read_all, state.desk, url, url)  # fetching may take a while
-        report = await state.write(state.desk.ingest_items, items)
+    async with typing(context, message.chat):
+        items = await state.change(read_all, state.desk, url, url)  # fetching may take a while
+        report = await state.change(state.desk.ingest_items, items)
     await reply_pieces(message, ingest_html(report, url))
 
 
@@ -117,14 +118,15 @@ async def delete(update: Update, context: Ctx) -> None:
     message = update.effective_message
     assert message is not None
     parts = (message.text or "").split()
-    if len(parts) != 2 or not parts[1].isdigit():
+    # ASCII digits only: str.isdigit() takes "²", which int() then refuses.
+    if len(parts) != 2 or not re.fullmatch(r"\d{1,18}", parts[1], re.ASCII):
         await message.reply_html(
             "Usage: /delete &lt;article id&gt; (see /latest for ids)", do_quote=True
         )
         return
     state = bot_state(context)
     try:
-        title = await state.write(delete_article, state.desk, int(parts[1]))
+        title = await state.change(delete_article, state.desk, int(parts[1]))
     except ArticleNotFound:
         await message.reply_html(
             f"There is no article {parts[1]}; see /latest for ids.", do_quote=True

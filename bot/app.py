@@ -53,8 +53,13 @@ class BotSettings:
     admins: frozenset[int] = frozenset()
     allowed_chats: frozenset[int] = frozenset()  # empty: every chat
     questions_per_minute: int = 10  # per user
+    # Telegram sends an inline query at each pause in typing, so inline mode has a budget of
+    # its own, more generous, and typing "@bot who was…" never uses up the chat budget.
+    inline_queries_per_minute: int = 30  # per user
     max_retries: int = 3  # after a 429 from Telegram
-    answer_threads: int = 2  # the model uses 2 torch threads; more only queue on the CPU
+    # The model uses 2 torch threads; more only queue on the CPU. Admin uploads and deletes
+    # run on one more thread of their own, never on these.
+    answer_threads: int = 2
     concurrent_updates: int = 32
     webhook_url: str | None = None  # None: long polling
     webhook_listen: str = "0.0.0.0"
@@ -63,12 +68,15 @@ class BotSettings:
 
 
 class RedactToken(logging.Filter):
-    """Replaces the bot token in every record: httpx logs request URLs, which contain it."""
+    """Replaces secrets in every record: httpx logs request URLs, which contain the bot token,
+    and PTB's debug log of setWebhook holds the webhook secret."""
 
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str, *extra: str | None) -> None:
         super().__init__()
-        # The part after the colon is the secret; it may also appear URL-encoded alone.
-        self.secrets = [s for s in (token, token.split(":", 1)[-1]) if len(s) >= 8]
+        # The part after the colon is the token's secret; it may also appear URL-encoded alone.
+        parts = [s for s in (token, token.split(":", 1)[-1]) if len(s) >= 8]
+        # Longest first, so the token is replaced whole rather than around its secret part.
+        self.secrets = sorted({*parts, *(s for s in extra if s)}, key=len, reverse=True)
 
     def redact(self, text: str) -> str:
         for secret in self.secrets:
@@ -90,15 +98,19 @@ class RedactToken(logging.Filter):
         return True
 
 
-def install_token_filter(token: str) -> None:
-    """Redact the token in every handler of the root logger, and quieten httpx.
+def install_token_filter(token: str, *extra: str | None) -> None:
+    """Redact the token and the `extra` secrets in every handler of the root logger, and
+    quieten httpx.
 
     Handlers added to the root logger later go without: configure logging first."""
+    redactor = RedactToken(token, *extra)
     # lastResort prints warnings and errors when logging was never configured.
     last_resort = [logging.lastResort] if logging.lastResort else []
     for handler in logging.getLogger().handlers + last_resort:
-        if not any(isinstance(f, RedactToken) and f.secrets[0] == token for f in handler.filters):
-            handler.addFilter(RedactToken(token))
+        if not any(
+            isinstance(f, RedactToken) and f.secrets == redactor.secrets for f in handler.filters
+        ):
+            handler.addFilter(redactor)
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
@@ -107,16 +119,16 @@ async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 
 async def _post_shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    # Waits for a question still being answered, so the desk is not closed under it.
+    # Waits for a question or an ingest under way, so the desk is not closed under it.
     state: BotState = app.bot_data["state"]
-    state.executor.shutdown(wait=True, cancel_futures=True)
+    state.shutdown()
 
 
 def build_application(
     settings: BotSettings, desk: Newsdesk, *, answerer: Answerer | None = None
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The bot over an open desk (model and index loaded by the caller), handlers installed."""
-    install_token_filter(settings.token)
+    install_token_filter(settings.token, settings.webhook_secret)
     app = (
         ApplicationBuilder()
         .token(settings.token)
@@ -139,7 +151,9 @@ def build_application(
         desk=desk,
         answerer=answerer or Answerer(desk),
         budget=QuestionBudget(settings.questions_per_minute),
+        inline_budget=QuestionBudget(settings.inline_queries_per_minute),
         executor=ThreadPoolExecutor(settings.answer_threads, thread_name_prefix="newsdesk-bot"),
+        changes=ThreadPoolExecutor(1, thread_name_prefix="newsdesk-admin"),
     )
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
     text = filters.TEXT & ~filters.COMMAND

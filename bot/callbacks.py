@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from telegram import InlineQueryResultArticle, InputTextMessageContent, Message, Update
+from telegram import (
+    InlineQueryResultArticle,
+    InlineQueryResultsButton,
+    InputTextMessageContent,
+    Message,
+    Update,
+)
 
 from index.answer import Answer
 from ingest.errors import EmptyArchiveError, QueryError
@@ -70,22 +76,30 @@ class _Inline:
     url: str | None = None
 
 
+INLINE_OFF = "Inline answers are off here: ask me in a chat"
+
+
 async def inline_query(update: Update, context: Ctx) -> None:
     """@thisbot question, in any chat: the answer and its top articles as results."""
     query = update.inline_query
     assert query is not None
     state = bot_state(context)
-    allowed = state.settings.allowed_chats
     question = query.query.strip()
-    # Inline queries come without a chat: the user's own private chat must be allowed.
-    if not question or (allowed and query.from_user.id not in allowed):
-        await query.answer([], cache_time=0, is_personal=True)
+    if state.settings.allowed_chats:
+        # An inline query names no chat, and its results can be posted in any chat: with
+        # NEWSDESK_ALLOWED_CHATS set, inline mode is off. The button opens a private chat
+        # with the bot, which answers there if that chat is allowed.
+        off = InlineQueryResultsButton(INLINE_OFF, start_parameter="inline")
+        await query.answer([], cache_time=0, is_personal=True, button=off)
         return
-    if state.budget.take(query.from_user.id):
+    # Inline queries have a budget of their own (BotSettings.inline_queries_per_minute):
+    # Telegram sends one at each pause in typing, and a half-typed question should not use
+    # up the questions the user may ask in chats.
+    if not question or state.inline_budget.take(query.from_user.id):
         await query.answer([], cache_time=0, is_personal=True)
         return
     try:
-        answer = await state.read(state.answerer.ask, question)
+        answer = await state.run(state.answerer.ask, question)
     except (QueryError, EmptyArchiveError):
         await query.answer([], cache_time=0, is_personal=True)
         return
@@ -105,4 +119,6 @@ async def inline_query(update: Update, context: Ctx) -> None:
         )
         for i, e in enumerate(entries)
     ]
-    await query.answer(results, cache_time=60)
+    # Results depend on who asks (allowed chats, budgets): Telegram may cache them for that
+    # user only, never hand them to another user typing the same query.
+    await query.answer(results, cache_time=60, is_personal=True)

@@ -7,11 +7,25 @@ import os
 import re
 import secrets
 from collections.abc import Mapping
+from typing import Any
 
 import click
+from telegram.error import InvalidToken
+from telegram.ext import Application
 
-from .app import TELEGRAM_API, TELEGRAM_FILES, BotSettings, build_application, run
+from .app import (
+    TELEGRAM_API,
+    TELEGRAM_FILES,
+    BotSettings,
+    RedactToken,
+    build_application,
+    run,
+    settings_of,
+)
 from .clikit import Context
+
+log = logging.getLogger(__name__)
+App = Application[Any, Any, Any, Any, Any, Any]
 
 
 def parse_ids(value: str, name: str) -> frozenset[int]:
@@ -117,6 +131,8 @@ def bot_cmd(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_without_invalid_token)
     with obj.desk() as desk:
         # Load the model and the index now, and warm the model up, so the first question is
         # as quick as the rest.
@@ -127,4 +143,27 @@ def bot_cmd(
             + (f"webhook at {settings.webhook_url}" if settings.webhook_url else "long polling"),
             err=True,
         )
-        run(build_application(settings, desk))
+        serve(build_application(settings, desk))
+
+
+def _without_invalid_token(record: logging.LogRecord) -> bool:
+    """PTB logs a rejected token with two tracebacks; `serve` says it in one line instead."""
+    return not (record.exc_info and isinstance(record.exc_info[1], InvalidToken))
+
+
+def serve(app: App) -> None:
+    """Run the bot; an error that stops it becomes one line without the token in it.
+
+    Python would print an escaping exception itself, and PTB's InvalidToken names the token."""
+    try:
+        run(app)
+    except InvalidToken:
+        raise click.ClickException(
+            "Telegram rejected the bot token in TELEGRAM_BOT_TOKEN: check it with @BotFather"
+        ) from None
+    except Exception as error:
+        # The traceback goes through logging, whose handlers redact it (install_token_filter).
+        log.error("the bot stopped on an error", exc_info=True)
+        settings = settings_of(app)
+        redactor = RedactToken(settings.token, settings.webhook_secret)
+        raise click.ClickException(redactor.redact(f"the bot stopped: {error!r}")) from None

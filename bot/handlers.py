@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 LATEST_DEFAULT, LATEST_MAX = 5, 30
 
+INLINE_HELP = "Anywhere, type my username and a question to get an answer inline."
 SOMETHING_WRONG = "Sorry, something went wrong on my side. Please try again in a moment."
 HELP = "\n".join(
     [
@@ -43,7 +44,7 @@ HELP = "\n".join(
         "In a private chat, send any question. In a group, use <code>/ask …</code>, "
         "mention me, or reply to one of my answers. Replying to an answer asks a follow-up "
         "(“who else?”, “when was that?”).",
-        "Anywhere, type my username and a question to get an answer inline.",
+        INLINE_HELP,
         "",
         "<b>Commands</b>",
         "/ask &lt;question&gt; — ask a question",
@@ -88,8 +89,8 @@ async def respond(update: Update, context: Ctx, question: str) -> None:
     previous = recall(context, replied.message_id) if replied else None
     follow_up = FollowUp(previous.answer.question, previous.answer.text) if previous else None
     try:
-        async with typing(context, message.chat_id):
-            answer = await state.read(state.answerer.ask, question, context=follow_up)
+        async with typing(context, message.chat):
+            answer = await state.run(state.answerer.ask, question, context=follow_up)
     except (QueryError, EmptyArchiveError) as error:
         await message.reply_html(usage(error), do_quote=True)
         return
@@ -168,7 +169,11 @@ async def start(update: Update, context: Ctx) -> None:
 async def help_command(update: Update, context: Ctx) -> None:
     """/help: how to ask, and the commands."""
     if update.effective_message and await admitted(update, context):
-        await update.effective_message.reply_html(HELP)
+        # With NEWSDESK_ALLOWED_CHATS set, inline mode is off (see callbacks.inline_query).
+        off = bool(bot_state(context).settings.allowed_chats)
+        await update.effective_message.reply_html(
+            HELP.replace(f"{INLINE_HELP}\n", "") if off else HELP
+        )
 
 
 async def sources(update: Update, context: Ctx) -> None:
@@ -189,7 +194,8 @@ async def latest(update: Update, context: Ctx) -> None:
     if message is None or not await admitted(update, context):
         return
     arg = command_argument(message)
-    if arg and not (arg.isdigit() and 1 <= int(arg) <= LATEST_MAX):
+    # ASCII digits only: str.isdigit() takes "²", which int() then refuses.
+    if arg and not (re.fullmatch(r"\d{1,3}", arg, re.ASCII) and 1 <= int(arg) <= LATEST_MAX):
         await message.reply_html(f"Usage: /latest [n], with n from 1 to {LATEST_MAX}.")
         return
     state = bot_state(context)
@@ -225,6 +231,6 @@ async def on_error(update: object, context: Ctx) -> None:
         if update.callback_query:
             await update.callback_query.answer(SOMETHING_WRONG)
         elif update.inline_query:
-            await update.inline_query.answer([], cache_time=0)
+            await update.inline_query.answer([], cache_time=0, is_personal=True)
         elif update.effective_message:
             await update.effective_message.reply_html(SOMETHING_WRONG, do_quote=True)

@@ -1,12 +1,10 @@
-"""Fairness between users and safety between threads: question budgets and a desk lock."""
+"""Fairness between users: question budgets."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 
 _MAX_TRACKED = 1024  # users remembered before idle ones are dropped
 
@@ -42,44 +40,3 @@ class QuestionBudget:
         horizon = self.clock() - self.window
         for user_id in [u for u, asked in self._asked.items() if not asked or asked[-1] <= horizon]:
             del self._asked[user_id]
-
-
-class ReadWriteLock:
-    """Many readers (answers) at once, or one writer (ingest, delete) alone.
-
-    The vector index is not safe to search while it is being changed; writers wait for
-    readers to finish and new readers wait for a waiting writer, so ingest cannot starve."""
-
-    def __init__(self) -> None:
-        self._readers = 0
-        self._writer = False
-        self._writers_waiting = 0
-        self._changed = asyncio.Condition()
-
-    @asynccontextmanager
-    async def reading(self) -> AsyncIterator[None]:
-        async with self._changed:
-            await self._changed.wait_for(lambda: not self._writer and not self._writers_waiting)
-            self._readers += 1
-        try:
-            yield
-        finally:
-            async with self._changed:
-                self._readers -= 1
-                self._changed.notify_all()
-
-    @asynccontextmanager
-    async def writing(self) -> AsyncIterator[None]:
-        async with self._changed:
-            self._writers_waiting += 1
-            try:
-                await self._changed.wait_for(lambda: not self._writer and not self._readers)
-            finally:
-                self._writers_waiting -= 1
-            self._writer = True
-        try:
-            yield
-        finally:
-            async with self._changed:
-                self._writer = False
-                self._changed.notify_all()

@@ -6,8 +6,8 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
-from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.constants import ChatAction
+from telegram import Chat, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
 
 from .format import esc, split_html
@@ -37,24 +37,29 @@ async def admitted(update: Update, context: Ctx) -> bool:
 
 
 @contextlib.asynccontextmanager
-async def typing(context: Ctx, chat_id: int) -> AsyncIterator[None]:
-    """Show "typing…" in the chat until the block is done."""
-    done = asyncio.Event()
+async def typing(context: Ctx, chat: Chat) -> AsyncIterator[None]:
+    """Show "typing…" in the chat until the block is done.
+
+    In a group, once: Telegram allows a bot about 20 requests a minute per group and counts
+    chat actions among them, so repeats would delay the answers themselves."""
+    repeat = chat.type == ChatType.PRIVATE
 
     async def keep_typing() -> None:
-        while not done.is_set():
+        while True:
             # A lost chat action is cosmetic; it must never fail the answer.
             with contextlib.suppress(TelegramError):
-                await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(done.wait(), TYPING_EVERY)
+                await context.bot.send_chat_action(chat.id, ChatAction.TYPING)
+            if not repeat:
+                return
+            await asyncio.sleep(TYPING_EVERY)
 
     task = asyncio.create_task(keep_typing())
     try:
         yield
     finally:
-        done.set()
-        await task  # not cancelled: a request cut off half-way would be logged as an error
+        # The answer is ready: it must not wait for a chat action still queued behind the
+        # rate limiter, nor for the next round. Not awaited: the loop finishes the task.
+        task.cancel()
 
 
 async def reply_pieces(

@@ -14,7 +14,7 @@ from telegram.ext import ContextTypes
 from index.answer import Answer, Answerer
 from index.desk import Newsdesk
 
-from .limits import QuestionBudget, ReadWriteLock
+from .limits import QuestionBudget
 
 if TYPE_CHECKING:
     from .app import BotSettings
@@ -27,29 +27,37 @@ MEMORY = 200
 
 @dataclass
 class BotState:
-    """Loaded once at start-up and kept in bot_data; handlers reach it through `bot_state`."""
+    """Loaded once at start-up and kept in bot_data; handlers reach it through `bot_state`.
+
+    The desk guards what its threads share (archive, vector index, model), so answers go on
+    while an admin's ingest runs; ingests and deletes get a thread of their own (`changes`),
+    one at a time, so they never take the threads that answer questions."""
 
     settings: BotSettings
     desk: Newsdesk
     answerer: Answerer
-    budget: QuestionBudget
-    executor: ThreadPoolExecutor
-    lock: ReadWriteLock = field(default_factory=ReadWriteLock)
+    budget: QuestionBudget  # questions asked in chats, per user
+    inline_budget: QuestionBudget  # inline queries, per user: one comes per pause in typing
+    executor: ThreadPoolExecutor  # answers, searches, listings
+    changes: ThreadPoolExecutor  # one thread: uploads, /add and /delete
 
     async def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-        """Call fn on a worker thread, so blocking work never stalls the event loop."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, functools.partial(fn, *args, **kwargs))
+        """Call fn on an answering thread, so blocking work never stalls the event loop."""
+        return await _on(self.executor, fn, *args, **kwargs)
 
-    async def read(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-        """Run a search or an answer off the loop, alongside other readers."""
-        async with self.lock.reading():
-            return await self.run(fn, *args, **kwargs)
+    async def change(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Call fn (reading, storing or deleting articles) on the admin thread."""
+        return await _on(self.changes, fn, *args, **kwargs)
 
-    async def write(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-        """Run an ingest or a delete off the loop, alone: the index changes under it."""
-        async with self.lock.writing():
-            return await self.run(fn, *args, **kwargs)
+    def shutdown(self) -> None:
+        """Wait for work under way, so the desk is not closed under it; drop queued work."""
+        for pool in (self.changes, self.executor):
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+async def _on(pool: ThreadPoolExecutor, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(pool, functools.partial(fn, *args, **kwargs))
 
 
 def bot_state(context: Ctx) -> BotState:

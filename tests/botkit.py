@@ -15,6 +15,7 @@ import pytest
 from telegram.ext import Application
 
 from bot.app import BotSettings, build_application, start_updates
+from index.answer import Answerer
 from index.desk import Newsdesk
 from index.embedder import SentenceTransformerEmbedder
 from ingest.settings import Settings
@@ -76,9 +77,11 @@ def bot_settings(fake: FakeTelegram, **overrides: Any) -> BotSettings:
 
 
 @asynccontextmanager
-async def running_bot(fake: FakeTelegram, desk: Newsdesk, **overrides: Any) -> AsyncIterator[App]:
+async def running_bot(
+    fake: FakeTelegram, desk: Newsdesk, *, answerer: Answerer | None = None, **overrides: Any
+) -> AsyncIterator[App]:
     """The real Application, started and receiving updates; stopped cleanly afterwards."""
-    app = build_application(bot_settings(fake, **overrides), desk)
+    app = build_application(bot_settings(fake, **overrides), desk, answerer=answerer)
     async with app:
         await app.start()
         await start_updates(app, poll_timeout=1)

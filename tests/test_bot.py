@@ -7,7 +7,10 @@ import logging
 
 import pytest
 
+from bot.callbacks import INLINE_OFF
+from bot.format import answer_html, visible_len
 from bot.handlers import SOMETHING_WRONG
+from index.answer import Answerer
 from index.desk import Newsdesk
 from ingest.models import RawArticle
 
@@ -20,7 +23,7 @@ from botkit import (
     reply_to,
     running_bot,
 )
-from fake_telegram import FakeTelegram
+from fake_telegram import Call, FakeTelegram
 
 ALICE = FakeTelegram.user(42, "Alice", "alice")
 
@@ -34,6 +37,7 @@ async def test_start_help_and_command_menu(fake: FakeTelegram, bot_desk: Newsdes
     assert "1 article from 1 outlet" in start["text"]
     assert "Residents, local groups abort ISIS emirate" in start["text"]  # newest headlines
     assert "/ask" in help_["text"] and "/sources" in help_["text"]
+    assert "answer inline" in help_["text"]
     assert "Articles: 1" in stats["text"] and "Outlets: 1" in stats["text"]
     menu = [c for c in fake.calls if c.method == "setMyCommands"]
     assert [c["command"] for c in menu[0].params["commands"]] == [
@@ -242,3 +246,129 @@ async def test_inline_query_answered(fake: FakeTelegram, bot_desk: Newsdesk) -> 
     content = results[0]["input_message_content"]
     assert ANSWER_NAME in content["message_text"] and content["parse_mode"] == "HTML"
     assert "Residents, local groups abort ISIS emirate" in results[1]["title"]
+    assert call.params["is_personal"] is True  # Telegram caches them for Alice alone
+
+
+async def test_inline_results_are_personal_and_off_with_allowed_chats(
+    fake: FakeTelegram, bot_desk: Newsdesk
+) -> None:
+    # Telegram would hand cached results to anyone typing the same query: never allowed here.
+    async with running_bot(fake, bot_desk, allowed_chats=frozenset({ALICE["id"]})):
+        fake.inline_query(ALICE, QUESTION)
+        call = await fake.wait_for("answerInlineQuery")
+        help_ = await reply_or_message(fake, fake.private_message(ALICE, "/help"))
+    assert call.params["results"] == [] and call.params["is_personal"] is True
+    assert call.params["button"] == {"text": INLINE_OFF, "start_parameter": "inline"}
+    assert "/sources" in help_["text"] and "inline" not in help_["text"]
+
+
+async def test_inline_typing_leaves_the_question_budget(
+    fake: FakeTelegram, bot_desk: Newsdesk
+) -> None:
+    # One inline query per pause in typing: a dozen prefixes of one question.
+    prefixes = [QUESTION[: round(n * len(QUESTION) / 12)] for n in range(1, 13)]
+    async with running_bot(fake, bot_desk):  # 10 questions a minute
+        for prefix in prefixes:
+            fake.inline_query(ALICE, prefix)
+        await fake.wait_for(
+            lambda _: len([c for c in fake.calls if c.method == "answerInlineQuery"]) == 12
+        )
+        answer = await reply_to(fake, fake.private_message(ALICE, QUESTION))
+    assert ANSWER_NAME in answer["text"] and buttons(answer)
+
+
+async def test_latest_with_a_superscript_digit_gets_usage(
+    fake: FakeTelegram, bot_desk: Newsdesk
+) -> None:
+    async with running_bot(fake, bot_desk):
+        # "²".isdigit() is true, but int("²") raises.
+        reply = await reply_or_message(fake, fake.private_message(ALICE, "/latest ²"))
+    assert reply["text"] == "Usage: /latest [n], with n from 1 to 30."
+
+
+LONG_NAMES = [
+    "Leila Haddad",
+    "Omar Khatib",
+    "Sami Nasser",
+    "Rana Aziz",
+    "Yusuf Darwish",
+    "Huda Mansour",
+    "Karim Saleh",
+    "Nour Barakat",
+    "Tariq Hamdan",
+    "Salma Qasem",
+    "Fadi Jaber",
+    "Mona Rashid",
+]
+
+
+def crew_reports() -> list[RawArticle]:
+    """One long sentence per engineer, each with its own list of chores, so none repeats."""
+    verbs = (
+        "welded cleared tested rewired painted drained measured sealed lifted mapped pumped guarded"
+    )
+    things = "pipes valves tanks cables meters filters gauges hatches motors drains ladders fences"
+    places = (
+        "north gate|old market|railway bridge|school yard|bus depot|mosque square|cement works|"
+        "fire station|grain silo|olive grove|hospital wing|police post"
+    )
+    verb, thing, place = verbs.split(), things.split(), places.split("|")
+    articles = []
+    for i, name in enumerate(LONG_NAMES):
+        chores = ", ".join(
+            f"{verb[(i + k * 5) % 12]} the {thing[(i * 7 + k * 3) % 12]} "
+            f"by the {place[(i * 5 + k * 7) % 12]}"
+            for k in range(8)
+        )
+        text = (
+            f"After the flood, the engineer {name} repaired the Zarqa water plant: "
+            f"{name.split()[0]} and a crew {chores}."
+        )
+        articles.append(
+            RawArticle(
+                text=text,
+                title=f"How {name} brought water back to Zarqa",
+                date=f"2024-03-{i + 1:02d}",
+                source=f"Outlet {i}",
+                url=f"https://example.org/zarqa/{i}",
+            )
+        )
+    return articles
+
+
+async def test_long_answer_split_into_valid_messages(
+    fake: FakeTelegram, bot_desk: Newsdesk
+) -> None:
+    bot_desk.ingest_items(crew_reports())
+    # The real answer path, allowed to quote a dozen sentences instead of three.
+    answerer = Answerer(bot_desk, k=12, max_sentences=12, max_chars=8000)
+    question = "Which engineer repaired the Zarqa water plant after the flood?"
+    expected = answerer.ask(question)
+    assert visible_len(answer_html(expected)) > 4096 and len(expected.sources) >= 8
+    async with running_bot(fake, bot_desk, answerer=answerer):
+        update = fake.private_message(ALICE, question)
+        chat_id, message_id = ALICE["id"], update["message"]["message_id"]
+        await fake.wait_for(  # the piece with the buttons
+            lambda c: _replies_with_buttons(c, chat_id, message_id)
+        )
+        pieces = replies_to(fake, update)
+        fake.callback_query(ALICE, pieces[-1], "src")
+        listing = await reply_or_message(fake, fake.private_message(ALICE, "/sources"))
+    assert len(pieces) >= 2 and fake.refused == []
+    assert all(len(p["text"]) <= 4096 for p in pieces)
+    assert [bool(buttons(p)) for p in pieces] == [False] * (len(pieces) - 1) + [True]
+    shown = " ".join(" ".join(p["text"] for p in pieces).split())
+    assert " ".join(expected.text.split()) in shown
+    for source in expected.sources:
+        assert f"[{source.n}] {source.title} — {source.source}" in shown
+    assert all(s.title in listing["text"] for s in expected.sources)
+
+
+def _replies_with_buttons(call: Call, chat_id: int, message_id: int) -> bool:
+    result = call.result if call.method == "sendMessage" and call.ok else {}
+    return (
+        bool(result)
+        and result["chat"]["id"] == chat_id
+        and result.get("reply_to_message", {}).get("message_id") == message_id
+        and "reply_markup" in result
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -13,14 +14,20 @@ from pathlib import Path
 import click
 import pytest
 
+from bot import cli_bot
 from bot.admin import ONLY_ADMINS
+from bot.app import build_application
 from bot.cli_bot import settings_from_env
 from index.desk import Newsdesk
 
 from botkit import (
     ADMIN_ID,
+    ANSWER_NAME,
+    QUESTION,
     TOKEN,
+    bot_settings,
     buttons,
+    replies_to,
     reply_to,
     running_bot,
 )
@@ -28,6 +35,7 @@ from fake_telegram import FakeTelegram
 
 ADMIN = FakeTelegram.user(ADMIN_ID, "Admin", "admin")
 MALLORY = FakeTelegram.user(66, "Mallory")
+ALICE = FakeTelegram.user(42, "Alice", "alice")
 REPORT = b"""# Water returns to Zarqa
 
 ZARQA (Desert Wire) - The Zarqa water plant was reopened on Monday by the engineer Leila Haddad,
@@ -69,14 +77,47 @@ async def test_admin_feed_with_a_bad_record_and_delete(
         )
         deleted = await reply_to(fake, fake.private_message(ADMIN, "/delete 1"))
         missing = await reply_to(fake, fake.private_message(ADMIN, "/delete 999"))
+        superscript = await reply_to(fake, fake.private_message(ADMIN, "/delete ²"))
         bad_add = await reply_to(fake, fake.private_message(ADMIN, "/add ftp://example.org/x"))
     assert "1 added" in summary["text"] and "1 failed" in summary["text"]
     assert "failed: batch.jsonl:2:" in summary["text"]
     assert "can't read scan.pdf" in unreadable["text"]
     assert "Deleted article 1: Residents, local groups abort ISIS emirate" in deleted["text"]
     assert "no article 999" in missing["text"]
+    assert "Usage: /delete" in superscript["text"]  # "²".isdigit(), but int("²") fails
     assert "Usage: /add" in bad_add["text"]
     assert [a.title for a in bot_desk.archive.articles()] == ["Bridge opens"]
+
+
+def council_reports(n: int) -> bytes:
+    """A JSONL feed of n distinct articles, a few passages each."""
+    towns = "Amra Basir Dael Inkhil Nawa Tafas Busra Izraa Shahba Salkhad".split()
+    records = [
+        {
+            "title": f"{towns[i % 10]} council report {i}",
+            "text": " ".join(
+                f"Item {j} of report {i}: the council of {towns[i % 10]} voted on road "
+                f"{i * 10 + j} and on the school of street {j}, after a long debate."
+                for j in range(5)
+            ),
+        }
+        for i in range(n)
+    ]
+    return "\n".join(json.dumps(r) for r in records).encode()
+
+
+async def test_questions_answered_while_an_upload_is_ingested(
+    fake: FakeTelegram, bot_desk: Newsdesk
+) -> None:
+    async with running_bot(fake, bot_desk):
+        upload = fake.document_message(ADMIN_ID, ADMIN, "councils.jsonl", council_reports(60))
+        await fake.wait_for("getFile")
+        await asyncio.sleep(0.5)  # the file is read; its 60 articles are being indexed
+        answer = await reply_to(fake, fake.private_message(ALICE, QUESTION))
+        assert replies_to(fake, upload) == []  # the ingest is still running
+        summary = await reply_to(fake, upload, timeout=120)
+    assert ANSWER_NAME in answer["text"] and buttons(answer)
+    assert "councils.jsonl: 60 added" in summary["text"]
 
 
 async def test_non_admins_are_refused(fake: FakeTelegram, bot_desk: Newsdesk) -> None:
@@ -111,27 +152,37 @@ def test_settings_from_the_environment() -> None:
         settings_from_env(env | {"NEWSDESK_ADMINS": "@alice"})
 
 
-def test_bot_command_polls_until_sigterm(
-    fake: FakeTelegram, seed_home: Path, tmp_path: Path
-) -> None:
-    """The real entry point: settings from the environment, long polling, clean shutdown."""
+# The lead registers bot_cmd as `newsdesk bot`; here it runs on its own, as click would.
+BOT_COMMAND = (
+    "from bot.cli_bot import bot_cmd; from bot.clikit import Context; "
+    "from ingest.settings import Settings; "
+    "bot_cmd.main(['-v'] if {verbose} else [], obj=Context(Settings.from_env()), "
+    "prog_name='newsdesk bot')"
+)
+
+
+def bot_command_env(fake: FakeTelegram, seed_home: Path, tmp_path: Path, token: str) -> dict:
     home = tmp_path / "home"
     shutil.copytree(seed_home, home)
-    env = os.environ | {
-        "TELEGRAM_BOT_TOKEN": TOKEN,
+    return os.environ | {
+        "TELEGRAM_BOT_TOKEN": token,
         "TELEGRAM_API_BASE_URL": fake.base_url,
         "TELEGRAM_API_FILE_URL": fake.base_file_url,
         "NEWSDESK_HOME": str(home),
         "NEWSDESK_ADMINS": str(ADMIN_ID),
     }
-    # The lead registers bot_cmd as `newsdesk bot`; here it runs on its own, as click would.
-    code = (
-        "from bot.cli_bot import bot_cmd; from bot.clikit import Context; "
-        "from ingest.settings import Settings; "
-        "bot_cmd.main([], obj=Context(Settings.from_env()), prog_name='newsdesk bot')"
-    )
+
+
+def test_bot_command_polls_until_sigterm(
+    fake: FakeTelegram, seed_home: Path, tmp_path: Path
+) -> None:
+    """The real entry point: settings from the environment, long polling, clean shutdown."""
+    env = bot_command_env(fake, seed_home, tmp_path, TOKEN)
     process = subprocess.Popen(
-        [sys.executable, "-c", code], env=env, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-c", BOT_COMMAND.format(verbose=False)],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         fake.wait_for_sync("setMyCommands", timeout=120)
@@ -144,3 +195,38 @@ def test_bot_command_polls_until_sigterm(
     assert process.returncode == 0, stderr
     assert "newsdesk bot: 1 articles; long polling" in stderr
     assert "Application started" in stderr and TOKEN.split(":")[1] not in stderr
+
+
+def test_bot_command_with_a_rejected_token(seed_home: Path, tmp_path: Path) -> None:
+    """PTB's InvalidToken names the token; the command says what is wrong without it."""
+    wrong = "123456:AAHwrong-Secret_Token-9876543210xyz"
+    with FakeTelegram(TOKEN) as fake:  # not the fixture: this getMe is meant to be refused
+        env = bot_command_env(fake, seed_home, tmp_path, wrong)
+        done = subprocess.run(
+            [sys.executable, "-c", BOT_COMMAND.format(verbose=True)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert [r.method for r in fake.refused] == ["getMe"]
+    assert done.returncode == 1, done.stderr
+    assert "Error: Telegram rejected the bot token in TELEGRAM_BOT_TOKEN" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert wrong.split(":")[1] not in done.stderr + done.stdout
+
+
+def test_other_errors_stopping_the_bot_are_redacted(
+    fake: FakeTelegram, bot_desk: Newsdesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = build_application(bot_settings(fake, webhook_secret="hook-Secret-42"), bot_desk)
+
+    def crash(_: object) -> None:
+        raise OSError(f"cannot reach /bot{TOKEN}/getMe with secret hook-Secret-42")
+
+    monkeypatch.setattr(cli_bot, "run", crash)
+    with pytest.raises(click.ClickException) as caught:
+        cli_bot.serve(app)
+    message = caught.value.format_message()
+    assert message.startswith("the bot stopped: OSError(") and "/bot<token>/getMe" in message
+    assert TOKEN.split(":")[1] not in message and "hook-Secret-42" not in message

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
+import time
+from typing import Any
 
+import pytest
+
+from bot import replies
+from index.answer import Answer
 from index.desk import Newsdesk
 
 from botkit import (
@@ -40,6 +47,9 @@ async def test_group_answers_only_what_is_addressed_to_it(
         mention = await reply_to(
             fake, fake.group_message(GROUP, ALICE, f"🔎 @{BOT_NAME} {QUESTION}")
         )
+        # The question that reached the answerer: the text without the mention, nothing
+        # shifted by the emoji (entity offsets count it as two UTF-16 units).
+        listed = await reply_to(fake, fake.group_message(GROUP, ALICE, "/sources"))
         # A reply to an answer is a follow-up: "who else?" alone has no subject.
         follow_up = await reply_to(
             fake, fake.group_message(GROUP, BOB, "Who else was killed?", reply_to=addressed)
@@ -51,8 +61,9 @@ async def test_group_answers_only_what_is_addressed_to_it(
     assert buttons(plain) and buttons(addressed) and buttons(mention) and buttons(follow_up)
     assert follow_up["text"] != addressed["text"]
     assert "Send me a question" in usage["text"]
+    assert listed["text"].startswith(f"Sources for: 🔎 {QUESTION}\n")
     assert all(replies_to(fake, u) == [] for u in chatter)
-    assert len(fake.sent(GROUP)) == 5  # threaded as replies to the five questions, nothing else
+    assert len(fake.sent(GROUP)) == 6  # threaded as replies to the six commands, nothing else
 
 
 def free_port() -> int:
@@ -62,9 +73,34 @@ def free_port() -> int:
     return port
 
 
-async def test_webhook_checks_the_secret_token(fake: FakeTelegram, bot_desk: Newsdesk) -> None:
+async def test_typing_shown_once_in_groups(
+    fake: FakeTelegram, bot_desk: Newsdesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chat actions count against a group's 20 requests a minute: one per answer there."""
+    monkeypatch.setattr(replies, "TYPING_EVERY", 0.05)  # a slow answer in fast motion
+    async with running_bot(fake, bot_desk) as app:
+        state = app.bot_data["state"]
+        ask = state.answerer.ask
+
+        def slow(question: str, **kwargs: Any) -> Answer:
+            time.sleep(0.5)
+            return ask(question, **kwargs)
+
+        monkeypatch.setattr(state.answerer, "ask", slow)
+        in_group = await reply_to(fake, fake.group_message(GROUP, ALICE, f"/ask {QUESTION}"))
+        in_private = await reply_to(fake, fake.private_message(ALICE, QUESTION))
+    actions = [c.params["chat_id"] for c in fake.calls if c.method == "sendChatAction"]
+    assert ANSWER_NAME in in_group["text"] and ANSWER_NAME in in_private["text"]
+    assert actions.count(GROUP) == 1
+    assert actions.count(ALICE["id"]) >= 3  # kept up in a private chat
+
+
+async def test_webhook_checks_the_secret_token(
+    fake: FakeTelegram, bot_desk: Newsdesk, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)  # as `newsdesk bot -v` logs
     port = free_port()
-    webhook = {
+    webhook: dict[str, Any] = {
         "webhook_url": f"http://127.0.0.1:{port}/newsdesk-hook",
         "webhook_listen": "127.0.0.1",
         "webhook_port": port,
@@ -80,3 +116,4 @@ async def test_webhook_checks_the_secret_token(fake: FakeTelegram, bot_desk: New
     hook = next(c for c in fake.calls if c.method == "setWebhook")
     assert hook.params["secret_token"] == "s3cret-Token_1"
     assert ANSWER_NAME in answer["text"]
+    assert "setWebhook" in caplog.text and "s3cret-Token_1" not in caplog.text

@@ -1,8 +1,7 @@
-"""The bot's building blocks without Telegram: HTML escaping and splitting, budgets, locks."""
+"""The bot's building blocks without Telegram: HTML escaping and splitting, budgets, redaction."""
 
 from __future__ import annotations
 
-import asyncio
 import html
 import logging
 import sys
@@ -11,7 +10,7 @@ import pytest
 
 from bot.app import RedactToken
 from bot.format import answer_html, esc, link, split_html, visible_len
-from bot.limits import QuestionBudget, ReadWriteLock
+from bot.limits import QuestionBudget
 from index.answer import Answer, Source
 
 from fake_telegram_html import parse_html
@@ -85,30 +84,6 @@ def test_budget_is_a_sliding_window() -> None:
     now[0] = 60  # all three have left the window
     assert [budget.take(1) for _ in range(3)] == [0.0, 0.0, 0.0]
     assert budget.take(1) == pytest.approx(60)
-
-
-async def test_writer_waits_for_readers_and_excludes_them() -> None:
-    lock, events = ReadWriteLock(), []
-
-    async def read(name: str, hold: float) -> None:
-        async with lock.reading():
-            events.append(f"{name}+")
-            await asyncio.sleep(hold)
-            events.append(f"{name}-")
-
-    async def write() -> None:
-        async with lock.writing():
-            events.append("W+")
-            await asyncio.sleep(0.01)
-            events.append("W-")
-
-    first = asyncio.create_task(read("a", 0.05))
-    await asyncio.sleep(0)
-    writer = asyncio.create_task(write())
-    await asyncio.sleep(0)
-    late = asyncio.create_task(read("b", 0.01))  # waits behind the writer
-    await asyncio.gather(first, writer, late)
-    assert events == ["a+", "a-", "W+", "W-", "b+", "b-"]
 
 
 def test_token_redacted_from_messages_and_tracebacks() -> None:
