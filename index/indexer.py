@@ -118,11 +118,13 @@ class Indexer:
             self.archive.set_meta("embedding_dim", str(self.embedder.dim))
         done = 0
         while batch := self.archive.pending_chunks(SYNC_BATCH):
-            for i in range(0, len(batch), ENCODE_SLICE):
+            # Texts of like length share a call, so little of each call is padding.
+            texts = sorted(((passage_text(h), h.chunk_id) for h in batch), key=lambda p: len(p[0]))
+            for i in range(0, len(texts), ENCODE_SLICE):
                 # Small calls: between them, questions on other threads get the model.
-                part = batch[i : i + ENCODE_SLICE]
-                vectors = self.embedder.encode([passage_text(hit) for hit in part])
-                self.vectors.add([hit.chunk_id for hit in part], vectors)
+                part = texts[i : i + ENCODE_SLICE]
+                vectors = self.embedder.encode([text for text, _ in part])
+                self.vectors.add([chunk_id for _, chunk_id in part], vectors)
                 if progress:
                     progress(len(part))
             # Save before marking: a crash in between only means re-embedding these chunks.
