@@ -100,6 +100,8 @@ def articles_cmd(
         found = desk.archive.articles(Filters(since=since, source=source), limit=limit)
     if as_json:
         echo_json([article_json(a) for a in found])
+    elif not found and (since or source):
+        click.echo("no articles match (undated articles never pass --since)")
     elif not found:
         click.echo("no articles (add some with `newsdesk ingest PATH`)")
     for a in [] if as_json else found:
@@ -135,7 +137,7 @@ def show_cmd(obj: Context, article_id: str, as_json: bool) -> None:
 
 
 @cli.command("delete")
-@click.argument("article_id", type=int)
+@click.argument("article_id", type=click.IntRange(1, 2**63 - 1))
 @click.pass_obj
 def delete_cmd(obj: Context, article_id: int) -> None:
     """Delete an article and its passages from the archive and the index."""
@@ -216,11 +218,15 @@ def search_cmd(
 
 
 @cli.command("check")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (chunk ids of any drift).")
 @click.pass_obj
-def check_cmd(obj: Context) -> None:
+def check_cmd(obj: Context, as_json: bool) -> None:
     """Verify that the vector index matches the archive's chunks (exit 1 on drift)."""
     with obj.desk() as desk:
         report = desk.check()
+    if as_json:
+        echo_json(asdict(report) | {"ok": report.ok})
+        sys.exit(0 if report.ok else 1)
     click.echo(
         f"chunks: {report.chunks}, vectors: {report.vectors}, "
         f"waiting to be indexed: {len(report.pending)}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from .app import BotSettings
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 Ctx = ContextTypes.DEFAULT_TYPE
 # Answers remembered per chat, for follow-ups, the Sources button and feedback.
 MEMORY = 200
@@ -51,6 +53,8 @@ class BotState:
 
     def shutdown(self) -> None:
         """Wait for work under way, so the desk is not closed under it; drop queued work."""
+        # An admin's upload is finished rather than cut: say why stopping may take a while.
+        log.info("stopping: finishing answers and any ingest under way")
         for pool in (self.changes, self.executor):
             pool.shutdown(wait=True, cancel_futures=True)
 

@@ -121,7 +121,7 @@ def parse_dates(question: str, as_of: date) -> DateRange:
         if m := pattern.search(question):
             return _result(question, m, rule(as_of))
     if m := _DAYS_RE.search(question):
-        return _result(question, m, _days(int(m.group(1)))(as_of))
+        return _result(question, m, _days(max(1, int(m.group(1))))(as_of))
     if m := _MONTH_RE.search(question):
         word, name, year_text = m.group(1), m.group(2), m.group(3)
         if name.lower() == "may" and not name[0].isupper() and not year_text:

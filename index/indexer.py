@@ -78,11 +78,19 @@ class Indexer:
 
     def refresh(self) -> None:
         """Reload the index file if another process has rewritten it since we read it."""
-        stamp = _stamp(self.path)
-        if stamp is not None and stamp != self._loaded:
-            with self._thread_lock:
+        if _stamp(self.path) in (None, self._loaded):
+            return
+        # A writer in this process holds the lock, maybe for minutes while it waits for
+        # another process: searches go on with the vectors in memory rather than queue.
+        if not self._thread_lock.acquire(blocking=False):
+            return
+        try:
+            stamp = _stamp(self.path)
+            if stamp is not None and stamp != self._loaded:
                 self.vectors.reload(self.path)
                 self._loaded = stamp
+        finally:
+            self._thread_lock.release()
 
     @contextmanager
     def _exclusive(self, *, reload: bool = True) -> Iterator[None]:

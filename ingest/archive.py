@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -147,6 +149,23 @@ class Archive:
     def close(self) -> None:
         self.db.close()
 
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        """One write transaction, locked from its start (BEGIN IMMEDIATE).
+
+        With a plain BEGIN, a transaction that reads before it writes fails at once with
+        "database is locked" when another process wrote in between; taken up front, the
+        write lock makes a concurrent ingest wait its turn (up to the 30 s busy timeout).
+        """
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.db.rollback()
+                raise
+            self.db.execute("COMMIT")
+
     def __enter__(self) -> Archive:
         return self
 
@@ -170,7 +189,7 @@ class Archive:
         """Add or update one article with its chunks, atomically."""
         uid, digest = identity(article), _content_hash(article)
         title = article.title or article.text.split("\n", 1)[0][:200]
-        with self._lock, self.db.atomic():
+        with self._write():
             row = self.db.execute(
                 "SELECT id, content_hash, cluster_id FROM articles WHERE uid = ?", [uid]
             ).fetchone()
@@ -249,7 +268,7 @@ class Archive:
 
     def delete(self, article_id: int) -> list[int]:
         """Remove an article and its chunks; returns the chunk ids whose vectors must go."""
-        with self._lock, self.db.atomic():
+        with self._write():
             if not self.db.execute("SELECT 1 FROM articles WHERE id = ?", [article_id]).fetchone():
                 raise ArticleNotFound(f"no article with id {article_id} (see `newsdesk articles`)")
             removed = self._drop_chunks(article_id)
@@ -275,7 +294,7 @@ class Archive:
             )
 
     def mark_embedded(self, chunk_ids: Sequence[int], embedded: bool = True) -> None:
-        with self._lock, self.db.atomic():
+        with self._write():
             self.db.conn.executemany(
                 "UPDATE chunks SET embedded = ? WHERE id = ?",
                 [(int(embedded), i) for i in chunk_ids],
@@ -289,7 +308,7 @@ class Archive:
         return self._ids("SELECT id FROM removed_chunks")
 
     def forget_removed(self, chunk_ids: Sequence[int]) -> None:
-        with self._lock, self.db.atomic():
+        with self._write():
             self.db.conn.executemany(
                 "DELETE FROM removed_chunks WHERE id = ?", [(i,) for i in chunk_ids]
             )
@@ -305,7 +324,8 @@ class Archive:
     def get(self, ref: int | str) -> Article:
         """An article by row id, or by external id when `ref` is not a number."""
         with self._lock:
-            if isinstance(ref, int) or str(ref).isdigit():
+            # ASCII digits that fit SQLite's integer; anything else can only be an external id.
+            if isinstance(ref, int) or re.fullmatch(r"\d{1,18}", ref, re.ASCII):
                 rows = list(self.db.query("SELECT * FROM articles WHERE id = ?", [int(ref)]))
             else:
                 rows = []

@@ -153,11 +153,16 @@ def _stream_jsonl(path: Path, settings: Settings) -> Iterator[Parsed]:
         if bom_encoding(head) in ("utf-16", "utf-32"):
             raise ReadError("UTF-16/32 JSON Lines can't be read line by line; re-save as UTF-8")
         handle.seek(0)
-        for number, raw in enumerate(handle, start=1):
+        number = 0
+        # readline with a cap: one huge line must not be read into memory whole.
+        while raw := handle.readline(limit + 1):
+            number += 1
             origin = f"{path}:{number}"
             if len(raw) > limit:
+                while raw and not raw.endswith(b"\n"):  # skip the rest of that line
+                    raw = handle.readline(limit)
                 too_big = f"over the {format_size(limit, limit=True)} limit"
-                yield ReadFailure(origin, f"line is {format_size(len(raw))}, {too_big}")
+                yield ReadFailure(origin, f"line is {too_big}")
                 continue
             try:
                 line = decode_text(raw)

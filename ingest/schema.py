@@ -71,21 +71,28 @@ SCHEMA_VERSION = len(MIGRATIONS)
 def migrate(db: sqlite_utils.Database) -> None:
     """Bring the database up to SCHEMA_VERSION, refusing one written by a newer newsdesk."""
     db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-    row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    version = int(row[0]) if row else 0
-    if version > SCHEMA_VERSION:
-        raise ArchiveError(
-            f"the archive has schema version {version}, newer than this newsdesk "
-            f"({SCHEMA_VERSION}); upgrade newsdesk"
-        )
-    for number in range(version, SCHEMA_VERSION):
-        with db.atomic():
+    # Locked from the start: two processes opening a new archive at once must not both
+    # create its tables.
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        version = int(row[0]) if row else 0
+        if version > SCHEMA_VERSION:
+            raise ArchiveError(
+                f"the archive has schema version {version}, newer than this newsdesk "
+                f"({SCHEMA_VERSION}); upgrade newsdesk"
+            )
+        for number in range(version, SCHEMA_VERSION):
             for statement in _statements(MIGRATIONS[number]):
                 db.execute(statement)
             db.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
                 [str(number + 1)],
             )
+    except BaseException:
+        db.rollback()
+        raise
+    db.execute("COMMIT")
 
 
 def _statements(script: str) -> list[str]:

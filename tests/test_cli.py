@@ -150,3 +150,19 @@ def test_bad_numbers_and_dates_are_usage_errors(run: Run) -> None:
         result = run(*args)
         assert result.exit_code == 2, (args, result.output)
         assert "Invalid value" in result.output
+
+
+def test_ids_that_are_not_plain_numbers_are_clean_errors(run: Run) -> None:
+    run("ingest", "-q", str(SEED))
+    for args in (["show", "²"], ["show", "99999999999999999999"]):
+        result = run(*args)
+        assert result.exit_code == 1 and "no article with id" in result.output, result.output
+    assert run("delete", "99999999999999999999").exit_code == 2
+    assert run("delete", "0").exit_code == 2
+
+
+def test_check_json_lists_drift(run: Run, settings: Settings) -> None:
+    run("ingest", "-q", str(SEED))
+    healthy = json.loads(run("check", "--json").output)
+    assert healthy["ok"] and healthy["chunks"] == healthy["vectors"] > 0
+    assert "no articles match" in run("articles", "--since", "2030-01-01").output

@@ -71,3 +71,43 @@ def test_sigkill_mid_ingest_leaves_whole_articles(
         assert summary["unchanged"] == len(stored)
         assert desk.check().ok and not desk.check().pending
         assert desk.search("Report 149 officials town 149")[0].article.external_id == "n149"
+
+
+def test_two_ingests_at_once_both_finish(
+    tmp_path: Path, settings: Settings, embedder: SentenceTransformerEmbedder
+) -> None:
+    env = os.environ | {"HF_HUB_OFFLINE": "1", "NEWSDESK_HOME": str(settings.home)}
+    runs = []
+    # Both store (SQLite write locks) and embed (the index file lock) at the same time.
+    for name in ("east", "west"):
+        corpus = tmp_path / f"{name}.jsonl"
+        with corpus.open("w", encoding="utf-8") as f:
+            for i in range(150):
+                text = f"The {name} desk filed report {i} on water shortages in district {i}. " * 3
+                f.write(
+                    json.dumps({"id": f"{name}{i}", "title": f"{name} {i}", "text": text}) + "\n"
+                )
+        runs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    "from bot.cli import main; main()",
+                    "ingest",
+                    "-q",
+                    str(corpus),
+                ],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
+    for proc in runs:
+        _, err = proc.communicate(timeout=240)
+        assert proc.returncode == 0, err
+        assert "Traceback" not in err
+    with Newsdesk(settings, embedder=embedder) as desk:
+        assert len(desk.archive.articles(limit=None)) == 300
+        report = desk.check()
+        assert report.ok and not report.pending and report.vectors == report.chunks

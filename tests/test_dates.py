@@ -38,6 +38,7 @@ AS_OF = date(2022, 10, 27)  # a Thursday
         ("Arrests in the last week?", "2022-10-21", "2022-10-27", "Arrests?"),
         ("Deaths in the last 30 days?", "2022-09-28", "2022-10-27", "Deaths?"),
         ("Protests in may 2022?", "2022-05-01", "2022-05-31", "Protests?"),
+        ("Any news in the last 0 days?", "2022-10-27", "2022-10-27", "Any news?"),
     ],
 )
 def test_relative_dates(question: str, since: str | None, until: str | None, rest: str) -> None:
