@@ -7,6 +7,7 @@ import re
 import time
 from dataclasses import dataclass, field, replace
 from datetime import date
+from itertools import pairwise
 
 import numpy as np
 
@@ -268,6 +269,10 @@ class Answerer:
                 break
             if c.keyword < w.coverage * top.keyword or any(_repeats(c, o) for o in chosen):
                 continue
+            # Another article's sentence must name at least as much of what was asked as the
+            # best one: one that only shares the topic ("a quake in Taiwan") is off the point.
+            if c.article.id != top.article.id and c.keyword < top.keyword:
+                continue
             if sum(len(o.text) for o in chosen) + len(c.text) > self.max_chars:
                 continue
             chosen.append(c)
@@ -284,19 +289,37 @@ class Answerer:
         ranking = list(retrieved.values())
         if not chosen:
             return Answer(question, NOTHING, False, [], 0.0, None, ranking[:3], ranking)
+        # The span asked for, from the best sentence holding one.
+        kind = question_kind(query)
+        short = next(
+            (s for c in chosen if (s := best_span(c.text, kind, query, c.article.source))), None
+        )
         numbers: dict[int, Source] = {}
         parts = []
+        chosen = _in_reading_order(chosen)
         for i, c in enumerate(chosen):
             if c.article.id not in numbers:
                 numbers[c.article.id] = source_of(len(numbers) + 1, c.article, c.score)
             # A run of sentences from one article carries its marker once, at the end.
             last_of_run = i + 1 == len(chosen) or chosen[i + 1].article.id != c.article.id
             parts.append(f"{c.text} [{numbers[c.article.id].n}]" if last_of_run else c.text)
-        top = chosen[0]
-        short = best_span(top.text, question_kind(query), query, top.article.source)
         return Answer(
             question, " ".join(parts), True, list(numbers.values()), 0.0, short, [], ranking
         )
+
+
+def _in_reading_order(chosen: list[Candidate]) -> list[Candidate]:
+    """Sentences grouped by article (best article first); a run of nearby sentences of one
+    article in the order the article tells them, so "he" follows the name it refers to."""
+    groups: dict[int, list[Candidate]] = {}
+    for c in chosen:
+        groups.setdefault(c.article.id, []).append(c)
+    out = []
+    for group in groups.values():
+        ordered = sorted(group, key=lambda c: c.start)
+        adjacent = all(b.start - a.start < NEARBY_CHARS for a, b in pairwise(ordered))
+        out += ordered if adjacent else group
+    return out
 
 
 def _leans_on(question: str) -> bool:

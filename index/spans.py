@@ -48,6 +48,7 @@ _NAME = re.compile(
     r"(?:[A-Z][\w'’.\-]*|al-[A-Z][\w'’\-]*))*"
 )
 _WORD = re.compile(r"\w+")
+_POSSESSIVE = re.compile(r"['’]s$")
 
 
 def question_kind(question: str) -> Kind | None:
@@ -80,6 +81,10 @@ def _name_spans(sentence: str) -> list[tuple[int, int]]:
             words = words[1:]
             while start < end and sentence[start].isspace():
                 start += 1
+        # "President Kim Dae-Jung Sunday": a trailing day or month is not part of the name.
+        while len(words) > 1 and _DATE.fullmatch(words[-1].rstrip(".,")):
+            end = start + len(" ".join(words[:-1]))
+            words = words[:-1]
         # A day or a month is a date, not a name ("on Sunday").
         if words and not _DATE.fullmatch(" ".join(words).rstrip(".,")):
             spans.append((start, end))
@@ -104,13 +109,18 @@ def best_span(
     if kind is None:
         return None
     asked = _words(question) - STOPWORDS
+    asked_stems = {stem(w) for w in asked}
+    # The question's own lower-case words ("marry", "killed") say where the answer sits better
+    # than the names it repeats ("Polanski"): measure distance to those when the sentence has any.
+    verbs = {stem(w.lower()) for w in _WORD.findall(question)[1:] if w.islower()} & asked_stems
     # "Which brigade …?" is answered by a name holding the word: "the Eighth Brigade".
-    head = m.group(1).lower() if (m := re.search(r"(?:which|what) (\w+)", question, re.I)) else ""
-    anchors = [m.start() for m in _WORD.finditer(sentence) if m.group().lower() in asked]
+    head = m.group(1).lower() if (m := re.search(r"\b(?:which|what) (\w+)", question, re.I)) else ""
+    found = [(m.start(), stem(m.group().lower())) for m in _WORD.finditer(sentence)]
+    anchors = [i for i, s in found if s in verbs] or [i for i, s in found if s in asked_stems]
     best: tuple[float, str] | None = None
     for start, end in spans(sentence, kind):
-        text = sentence[start:end].strip(" ,.;:“”\"'()")
-        new = _words(text) - asked - STOPWORDS
+        text = _POSSESSIVE.sub("", sentence[start:end].strip(" ,.;:“”\"'()"))
+        new = {stem(w) for w in _words(text) - STOPWORDS} - asked_stems
         if not text or not new or (avoid and text.lower() == avoid.lower()):
             continue  # a span made of the question's own words is not an answer
         distance = min((abs(a - start) for a in anchors), default=len(sentence))

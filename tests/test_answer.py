@@ -7,14 +7,17 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
 from bot.cli_answer import ask_cmd
 from bot.clikit import Context
-from index.answer import NOTHING, Answer, Answerer, FollowUp, format_answer_text
+from index.answer import NOTHING, Answer, Answerer, Candidate, FollowUp, format_answer_text
 from index.desk import Newsdesk
 from index.embedder import SentenceTransformerEmbedder
+from index.spans import Kind, best_span
+from ingest.archive import Article
 from ingest.errors import EmptyArchiveError, QueryError
 from ingest.settings import Settings
 
@@ -186,3 +189,57 @@ def test_cli_ask_and_batch(seeded: tuple[Settings, Newsdesk], tmp_path: Path) ->
     assert all("error" in line for line in lines[1:4])
     assert lines[4]["answerable"] is False and lines[4]["sources"] == []
     assert "line 2: not JSON" in result.stderr
+
+
+def _candidate(text: str, article: int, start: int, score: float, keyword: float) -> Candidate:
+    """A scored sentence of article `article`, with its own direction as embedding."""
+    vector = np.zeros(8, dtype=np.float32)
+    vector[(article * 3 + start) % 8] = 1.0
+    doc = Article(article, f"uid{article}", f"Story {article}", text, source="Wire")
+    return Candidate(text, doc, start, score, keyword, 0.0, 0.0, vector, score)
+
+
+def test_other_articles_sentences_must_cover_the_question(answerer: Answerer) -> None:
+    # "How many people died in the earthquake in Haiti?": a sentence of another article that
+    # shares only "earthquake" (a quake in Taiwan) does not ride along; one as much on point does.
+    top = _candidate("The earthquake in Haiti killed 230,000 people.", 1, 0, 1.3, 1.0)
+    taiwan = _candidate("An earthquake in Taiwan damaged two bridges on Monday.", 2, 0, 1.2, 0.6)
+    toll = _candidate("Haiti's quake death toll rose to 230,000, officials said.", 3, 0, 1.15, 1.0)
+    chosen = answerer.choose([top, taiwan, toll], threshold=0.8)
+    assert chosen == [top, toll]
+
+
+def test_nearby_sentences_read_in_article_order(answerer: Answerer) -> None:
+    later = _candidate("He was found dead in his home on Sunday, police said.", 1, 120, 1.3, 1.0)
+    earlier = _candidate("Ronnie James Dio had fought cancer for a year.", 1, 40, 1.2, 1.0)
+    other = _candidate("Fans left flowers outside the home of the singer.", 2, 0, 1.1, 1.0)
+    answer = answerer.compose("Who died?", "Who died?", [], [later, earlier, other])
+    assert answer.text == f"{earlier.text} {later.text} [1] {other.text} [2]"
+    assert answer.short == "Ronnie James Dio"  # the best sentence holding a name gives it
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question", "kind", "short"),
+    [
+        # The question's verb ("marry" / "married") places the answer, not the name it repeats.
+        (
+            "After his move to Hollywood, Polanski was at his peak, and he married the actress "
+            "Sharon Tate in 1968.",
+            "Who did Polanski marry?",
+            "name",
+            "Sharon Tate",
+        ),
+        # "Russia" is the question's "Russian": not an answer.
+        ("Russia invaded Ukraine on Thursday.", "Russian troops invaded what country?", "name",
+         "Ukraine"),
+        ("Brazil’s presidential race will go to a run-off.",
+         "Which country’s presidential race will go to a run-off?", "name", "Brazil"),
+        # "Which brigade …?": the name holding the asked-for noun.
+        ("Rebels who fled Busra joined the Eighth Brigade in June.",
+         "Which brigade did the rebels join?", "name", "Eighth Brigade"),
+        ("Mourners honoured former President Kim Dae-Jung Sunday in Seoul.",
+         "Who is former president of South Korea?", "name", "President Kim Dae-Jung"),
+    ],
+)  # fmt: skip
+def test_short_answer_spans(sentence: str, question: str, kind: Kind, short: str) -> None:
+    assert best_span(sentence, kind, question) == short
