@@ -7,6 +7,7 @@ import json
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from .models import RawArticle
 from .schema import migrate
 
 Status = Literal["added", "updated", "unchanged"]
+OPEN_TIMEOUT = 30.0  # seconds to wait for another process to finish creating the archive
 
 
 @dataclass
@@ -139,12 +141,28 @@ class Archive:
             # The bot answers on worker threads; the lock below serialises access.
             conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
             self.db = sqlite_utils.Database(conn)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            migrate(self.db)
+            self._prepare()
         except sqlite3.DatabaseError as e:
             raise ArchiveError(f"cannot open the archive {path}: {e}") from None
         self._lock = threading.RLock()
+
+    def _prepare(self) -> None:
+        """WAL mode and migrations, retried while another process is creating the archive.
+
+        Switching the journal mode needs the database to itself and fails at once, without
+        waiting for the busy timeout, while another process holds a lock on it.
+        """
+        deadline = time.monotonic() + OPEN_TIMEOUT
+        while True:
+            try:
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=NORMAL")
+                migrate(self.db)
+                return
+            except sqlite3.OperationalError as e:
+                if "locked" not in str(e) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def close(self) -> None:
         self.db.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import signal
 import sqlite3
@@ -13,6 +14,8 @@ from pathlib import Path
 
 from index.desk import Newsdesk
 from index.embedder import SentenceTransformerEmbedder
+from ingest.archive import Archive
+from ingest.errors import ArchiveError
 from ingest.settings import Settings
 
 ARTICLES = 150
@@ -111,3 +114,20 @@ def test_two_ingests_at_once_both_finish(
         assert len(desk.archive.articles(limit=None)) == 300
         report = desk.check()
         assert report.ok and not report.pending and report.vectors == report.chunks
+
+
+def _open_archive(path: str) -> str:
+    try:
+        Archive(Path(path)).close()
+        return "ok"
+    except ArchiveError as e:
+        return str(e)
+
+
+def test_processes_creating_one_archive_at_once_all_open_it(tmp_path: Path) -> None:
+    # Six processes racing to create one archive: without the retry, a journal-mode switch is
+    # refused at once while another process holds the new file ("database is locked").
+    with multiprocessing.get_context("fork").Pool(6) as pool:
+        for round_ in range(60):
+            path = str(tmp_path / f"a{round_}" / "archive.db")
+            assert set(pool.map(_open_archive, [path] * 6)) == {"ok"}
