@@ -111,6 +111,11 @@ class Candidate:
     score: float = 0.0
 
 
+def strip_markers(text: str) -> str:
+    """The answer text without its [n] citation markers."""
+    return _MARKER.sub("", text)
+
+
 def check_question(question: str, context: FollowUp | None = None) -> str:
     """The question without markup; QueryError when nothing askable is left."""
     if len(question) > MAX_QUESTION_CHARS:
@@ -172,9 +177,7 @@ class Answerer:
         question = check_question(question, context)
         dates = parse_dates(question, as_of or date.today())
         query = self.query(dates.question if dates.strict else question, context)
-        exclude = (
-            norm(_MARKER.sub("", context.answer)) if context and _ELSE.search(question) else ""
-        )
+        exclude = norm(strip_markers(context.answer)) if context and _ELSE.search(question) else ""
         attempts = [_within(filters, dates)] if not dates.empty else []
         # A bare year ("in 2005") may be the event's, not the article's: try without it too.
         if dates.empty or not dates.strict:

@@ -16,10 +16,9 @@ from typing import Any
 from ingest.chunk import split_sentences
 from ingest.errors import NewsdeskError
 
-from .answer import Answer, Answerer
+from .answer import Answer, Answerer, strip_markers
 from .desk import Newsdesk
 
-_MARKER = re.compile(r"\s*\[\d+\]")
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _PUNCT = set(string.punctuation) | set("“”‘’–—…")
 
@@ -39,11 +38,6 @@ def normalize(text: str) -> str:
     """SQuAD normalisation: lower case, no punctuation, no articles, single spaces."""
     text = "".join(ch for ch in text.lower() if ch not in _PUNCT)
     return " ".join(_ARTICLES.sub(" ", text).split())
-
-
-def strip_markers(text: str) -> str:
-    """The answer text without its [n] citation markers."""
-    return _MARKER.sub("", text)
 
 
 def exact_match(prediction: str, gold: Sequence[str]) -> float:

@@ -47,7 +47,7 @@ class IngestReport:
 def chunk_article(
     article: RawArticle, settings: Settings, count_tokens: TokenCounter = approx_tokens
 ) -> list[Chunk]:
-    """Chunks for an article; the title is part of the first passage's context via the header."""
+    """The article's passages, sized as the settings say (headers are added when embedding)."""
     return chunk_text(
         article.text,
         sentences=settings.chunk_sentences,

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from bot.cli_answer import eval_cmd
 from bot.clikit import Context
+from index.answer import strip_markers
 from index.desk import Newsdesk
 from index.evaluate import (
     contains_gold,
@@ -17,7 +18,6 @@ from index.evaluate import (
     normalize,
     percentile,
     rank_of,
-    strip_markers,
     token_f1,
 )
 from ingest.settings import Settings
