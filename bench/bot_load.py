@@ -22,11 +22,11 @@ sys.path[0] = str(ROOT)
 sys.path.insert(1, str(ROOT / "tests"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from bot.app import BotSettings, build_application, start_updates  # noqa: E402
-from index.answer import Answerer  # noqa: E402
-from index.desk import Newsdesk  # noqa: E402
-from index.embedder import SentenceTransformerEmbedder  # noqa: E402
-from ingest.settings import Settings  # noqa: E402
+from newsdesk.bot.app import BotSettings, build_application, start_updates  # noqa: E402
+from newsdesk.config import Settings  # noqa: E402
+from newsdesk.index.answer import Answerer  # noqa: E402
+from newsdesk.index.desk import Newsdesk  # noqa: E402
+from newsdesk.index.embedder import SentenceTransformerEmbedder  # noqa: E402
 
 from fake_telegram import Call, FakeTelegram  # noqa: E402
 

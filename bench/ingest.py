@@ -15,11 +15,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from index.desk import Newsdesk
-from index.embedder import SentenceTransformerEmbedder
-from index.indexer import passage_text
-from ingest.readers import read_inputs
-from ingest.settings import Settings
+from newsdesk.config import Settings
+from newsdesk.index.desk import Newsdesk
+from newsdesk.index.embedder import SentenceTransformerEmbedder
+from newsdesk.index.indexer import passage_text
+from newsdesk.ingest.readers import read_inputs
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "eval-dev" / "corpus.jsonl"
 

@@ -15,10 +15,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from index.desk import Newsdesk
-from index.embedder import SentenceTransformerEmbedder
-from index.search import Mode
-from ingest.settings import Settings
+from newsdesk.config import Settings
+from newsdesk.index.desk import Newsdesk
+from newsdesk.index.embedder import SentenceTransformerEmbedder
+from newsdesk.index.search import Mode
 
 DEV = Path(__file__).resolve().parents[2] / "shared" / "eval-dev"
 MODES: tuple[Mode, ...] = ("keyword", "dense", "hybrid")

@@ -12,10 +12,10 @@ from typing import Any
 
 from telegram import Update
 
-from index.desk import Newsdesk
-from ingest.errors import ArticleNotFound
-from ingest.models import RawArticle, ReadFailure
-from ingest.readers import KIND_BY_EXTENSION, read_inputs
+from newsdesk.errors import ArticleNotFound
+from newsdesk.index.desk import Newsdesk
+from newsdesk.ingest.models import RawArticle, ReadFailure
+from newsdesk.ingest.readers import KIND_BY_EXTENSION, read_inputs
 
 from .format import esc, ingest_html
 from .replies import reply_pieces, typing

@@ -22,8 +22,8 @@ from telegram.ext import (
     filters,
 )
 
-from index.answer import Answerer
-from index.desk import Newsdesk
+from newsdesk.index.answer import Answerer
+from newsdesk.index.desk import Newsdesk
 
 from . import admin, callbacks, handlers
 from .limits import QuestionBudget

@@ -12,8 +12,8 @@ from telegram import (
     Update,
 )
 
-from index.answer import Answer
-from ingest.errors import EmptyArchiveError, QueryError
+from newsdesk.errors import EmptyArchiveError, QueryError
+from newsdesk.index.answer import Answer
 
 from .format import answer_html, esc, link, sources_html, split_html
 from .replies import reply_pieces

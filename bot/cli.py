@@ -9,9 +9,9 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from index.search import Mode
-from ingest.archive import Filters
-from ingest.settings import Settings
+from newsdesk.config import Settings
+from newsdesk.index.search import Mode
+from newsdesk.ingest.archive import Filters
 
 from .cli_answer import ask_cmd, eval_cmd
 from .cli_bot import bot_cmd

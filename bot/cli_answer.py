@@ -11,10 +11,10 @@ from typing import Any, TextIO
 
 import click
 
-from index.answer import Answer, Answerer, format_answer_text
-from index.evaluate import evaluate, load_questions
-from ingest.archive import Filters
-from ingest.errors import EmptyArchiveError, NewsdeskError
+from newsdesk.errors import EmptyArchiveError, NewsdeskError
+from newsdesk.index.answer import Answer, Answerer, format_answer_text
+from newsdesk.index.evaluate import evaluate, load_questions
+from newsdesk.ingest.archive import Filters
 
 from .clikit import ISO_DATE, PASSAGES, Context, echo_json
 

@@ -11,11 +11,11 @@ from typing import Any
 
 import click
 
-from index.desk import Newsdesk
-from index.embedder import Embedder
-from ingest.archive import Article
-from ingest.errors import NewsdeskError
-from ingest.settings import Settings
+from newsdesk.config import Settings
+from newsdesk.errors import NewsdeskError
+from newsdesk.index.desk import Newsdesk
+from newsdesk.index.embedder import Embedder
+from newsdesk.ingest.archive import Article
 
 
 class Context:

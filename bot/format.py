@@ -8,9 +8,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from index.answer import Answer, Source
-from ingest.archive import Article
-from ingest.pipeline import IngestReport
+from newsdesk.index.answer import Answer, Source
+from newsdesk.ingest.archive import Article
+from newsdesk.ingest.pipeline import IngestReport
 
 MAX_MESSAGE = 4096  # Telegram's limit, in UTF-16 code units of the text after entity parsing
 # A bare "<" or "&" never occurs in escaped text, but it still counts as one character.

@@ -15,8 +15,8 @@ from telegram import (
 )
 from telegram.error import TelegramError
 
-from index.answer import FollowUp
-from ingest.errors import EmptyArchiveError, QueryError
+from newsdesk.errors import EmptyArchiveError, QueryError
+from newsdesk.index.answer import FollowUp
 
 from .format import (
     answer_html,

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from telegram.ext import ContextTypes
 
-from index.answer import Answer, Answerer
-from index.desk import Newsdesk
+from newsdesk.index.answer import Answer, Answerer
+from newsdesk.index.desk import Newsdesk
 
 from .limits import QuestionBudget
 

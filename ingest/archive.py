@@ -18,9 +18,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import sqlite_utils
 
+from newsdesk.errors import ArchiveError, ArticleNotFound
+
 from . import dedup
 from .chunk import Chunk
-from .errors import ArchiveError, ArticleNotFound
 from .models import RawArticle
 from .schema import migrate
 

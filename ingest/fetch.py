@@ -10,7 +10,7 @@ import urllib.request
 from dataclasses import dataclass
 from http import HTTPStatus
 
-from ingest.errors import ReadError
+from newsdesk.errors import ReadError
 
 USER_AGENT = "newsdesk/0.1"
 _CHUNK = 64 * 1024

@@ -16,9 +16,9 @@ import feedparser
 import trafilatura
 from trafilatura.settings import Document
 
-from ingest.errors import ReadError
-from ingest.models import RawArticle, ReadFailure
-from ingest.normalize import clean_text
+from newsdesk.errors import ReadError
+from newsdesk.ingest.models import RawArticle, ReadFailure
+from newsdesk.ingest.normalize import clean_text
 
 Parsed = RawArticle | ReadFailure
 

@@ -12,7 +12,7 @@ from email.utils import parsedate_to_datetime
 import py3langid as langid
 from dateutil import parser as dateparser
 
-from ingest.models import RawArticle
+from newsdesk.ingest.models import RawArticle
 
 # Zero-width space and BOM are debris from copy-paste; ZWNJ/ZWJ and the bidi marks are kept
 # because Arabic and Persian spelling depends on them.

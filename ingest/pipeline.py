@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from newsdesk.config import Settings
+
 from .archive import Archive, StoreResult
 from .chunk import Chunk, TokenCounter, approx_tokens, chunk_text
 from .models import RawArticle, ReadFailure
-from .settings import Settings
 
 
 @dataclass

@@ -9,9 +9,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
 
-from ingest.errors import ReadError
-from ingest.fetch import fetch_url, format_size
-from ingest.formats import (
+from newsdesk.config import Settings
+from newsdesk.errors import ReadError
+from newsdesk.ingest.fetch import fetch_url, format_size
+from newsdesk.ingest.formats import (
     BINARY_REASON,
     Parsed,
     bom_encoding,
@@ -24,9 +25,8 @@ from ingest.formats import (
     parse_text,
     sniff,
 )
-from ingest.models import RawArticle, ReadFailure
-from ingest.normalize import normalize
-from ingest.settings import Settings
+from newsdesk.ingest.models import RawArticle, ReadFailure
+from newsdesk.ingest.normalize import normalize
 
 EMPTY_REASON = "empty article: no text"
 KIND_BY_EXTENSION = {

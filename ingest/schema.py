@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from .errors import ArchiveError
+from newsdesk.errors import ArchiveError
 
 # Each entry moves the schema from version i to i + 1; never edit one that has shipped.
 MIGRATIONS: list[str] = [

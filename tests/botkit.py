@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 from telegram.ext import Application
 
-from bot.app import BotSettings, build_application, start_updates
-from index.answer import Answerer
-from index.desk import Newsdesk
-from index.embedder import SentenceTransformerEmbedder
-from ingest.settings import Settings
+from newsdesk.bot.app import BotSettings, build_application, start_updates
+from newsdesk.config import Settings
+from newsdesk.index.answer import Answerer
+from newsdesk.index.desk import Newsdesk
+from newsdesk.index.embedder import SentenceTransformerEmbedder
 
 from conftest import SEED
 from fake_telegram import Call, FakeTelegram

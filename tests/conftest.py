@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from index.desk import Newsdesk
-from index.embedder import SentenceTransformerEmbedder
-from ingest.settings import Settings
+from newsdesk.config import Settings
+from newsdesk.index.desk import Newsdesk
+from newsdesk.index.embedder import SentenceTransformerEmbedder
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # The bot tests' fixtures (fake Telegram server, seeded archive) live in tests/botkit.py.

@@ -11,15 +11,15 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from bot.cli_answer import ask_cmd
-from bot.clikit import Context
-from index.answer import NOTHING, Answer, Answerer, Candidate, FollowUp, format_answer_text
-from index.desk import Newsdesk
-from index.embedder import SentenceTransformerEmbedder
-from index.spans import Kind, best_span
-from ingest.archive import Article
-from ingest.errors import EmptyArchiveError, QueryError
-from ingest.settings import Settings
+from newsdesk.bot.cli_answer import ask_cmd
+from newsdesk.bot.clikit import Context
+from newsdesk.config import Settings
+from newsdesk.errors import EmptyArchiveError, QueryError
+from newsdesk.index.answer import NOTHING, Answer, Answerer, Candidate, FollowUp, format_answer_text
+from newsdesk.index.desk import Newsdesk
+from newsdesk.index.embedder import SentenceTransformerEmbedder
+from newsdesk.index.spans import Kind, best_span
+from newsdesk.ingest.archive import Article
 
 from conftest import SEED
 

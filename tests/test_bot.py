@@ -7,12 +7,12 @@ import logging
 
 import pytest
 
-from bot.callbacks import INLINE_OFF
-from bot.format import answer_html, visible_len
-from bot.handlers import SOMETHING_WRONG
-from index.answer import Answerer
-from index.desk import Newsdesk
-from ingest.models import RawArticle
+from newsdesk.bot.callbacks import INLINE_OFF
+from newsdesk.bot.format import answer_html, visible_len
+from newsdesk.bot.handlers import SOMETHING_WRONG
+from newsdesk.index.answer import Answerer
+from newsdesk.index.desk import Newsdesk
+from newsdesk.ingest.models import RawArticle
 
 from botkit import (
     ANSWER_NAME,

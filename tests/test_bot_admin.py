@@ -14,11 +14,11 @@ from pathlib import Path
 import click
 import pytest
 
-from bot import cli_bot
-from bot.admin import ONLY_ADMINS
-from bot.app import build_application
-from bot.cli_bot import settings_from_env
-from index.desk import Newsdesk
+from newsdesk.bot import cli_bot
+from newsdesk.bot.admin import ONLY_ADMINS
+from newsdesk.bot.app import build_application
+from newsdesk.bot.cli_bot import settings_from_env
+from newsdesk.index.desk import Newsdesk
 
 from botkit import (
     ADMIN_ID,
@@ -154,8 +154,8 @@ def test_settings_from_the_environment() -> None:
 
 # The lead registers bot_cmd as `newsdesk bot`; here it runs on its own, as click would.
 BOT_COMMAND = (
-    "from bot.cli_bot import bot_cmd; from bot.clikit import Context; "
-    "from ingest.settings import Settings; "
+    "from newsdesk.bot.cli_bot import bot_cmd; from newsdesk.bot.clikit import Context; "
+    "from newsdesk.config import Settings; "
     "bot_cmd.main(['-v'] if {verbose} else [], obj=Context(Settings.from_env()), "
     "prog_name='newsdesk bot')"
 )

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from bot import replies
-from index.answer import Answer
-from index.desk import Newsdesk
+from newsdesk.bot import replies
+from newsdesk.index.answer import Answer
+from newsdesk.index.desk import Newsdesk
 
 from botkit import (
     ANSWER_NAME,

@@ -10,10 +10,10 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
-from bot.cli import cli
-from bot.clikit import Context
-from index.embedder import SentenceTransformerEmbedder
-from ingest.settings import Settings
+from newsdesk.bot.cli import cli
+from newsdesk.bot.clikit import Context
+from newsdesk.config import Settings
+from newsdesk.index.embedder import SentenceTransformerEmbedder
 
 from conftest import SEED, SEED_TITLE, SHARED
 

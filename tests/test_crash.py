@@ -12,11 +12,11 @@ import sys
 import time
 from pathlib import Path
 
-from index.desk import Newsdesk
-from index.embedder import SentenceTransformerEmbedder
-from ingest.archive import Archive
-from ingest.errors import ArchiveError
-from ingest.settings import Settings
+from newsdesk.config import Settings
+from newsdesk.errors import ArchiveError
+from newsdesk.index.desk import Newsdesk
+from newsdesk.index.embedder import SentenceTransformerEmbedder
+from newsdesk.ingest.archive import Archive
 
 ARTICLES = 150
 
@@ -48,7 +48,14 @@ def test_sigkill_mid_ingest_leaves_whole_articles(
     write_corpus(corpus)
     env = os.environ | {"HF_HUB_OFFLINE": "1", "NEWSDESK_HOME": str(settings.home)}
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from bot.cli import main; main()", "ingest", "-q", str(corpus)],
+        [
+            sys.executable,
+            "-c",
+            "from newsdesk.bot.cli import main; main()",
+            "ingest",
+            "-q",
+            str(corpus),
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -95,7 +102,7 @@ def test_two_ingests_at_once_both_finish(
                 [
                     sys.executable,
                     "-c",
-                    "from bot.cli import main; main()",
+                    "from newsdesk.bot.cli import main; main()",
                     "ingest",
                     "-q",
                     str(corpus),

@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.cli_answer import eval_cmd
-from bot.clikit import Context
-from index.answer import strip_markers
-from index.desk import Newsdesk
-from index.evaluate import (
+from newsdesk.bot.cli_answer import eval_cmd
+from newsdesk.bot.clikit import Context
+from newsdesk.config import Settings
+from newsdesk.index.answer import strip_markers
+from newsdesk.index.desk import Newsdesk
+from newsdesk.index.evaluate import (
     contains_gold,
     exact_match,
     normalize,
@@ -20,7 +21,6 @@ from index.evaluate import (
     rank_of,
     token_f1,
 )
-from ingest.settings import Settings
 
 
 def test_squad_normalisation() -> None:

@@ -8,10 +8,10 @@ import sys
 
 import pytest
 
-from bot.app import RedactToken
-from bot.format import answer_html, esc, link, split_html, visible_len
-from bot.limits import QuestionBudget
-from index.answer import Answer, Source
+from newsdesk.bot.app import RedactToken
+from newsdesk.bot.format import answer_html, esc, link, split_html, visible_len
+from newsdesk.bot.limits import QuestionBudget
+from newsdesk.index.answer import Answer, Source
 
 from fake_telegram_html import parse_html
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from index.desk import Newsdesk
-from index.embedder import SentenceTransformerEmbedder
-from ingest.archive import Filters
-from ingest.errors import EmptyArchiveError, ModelMismatchError, QueryError, SearchIndexError
-from ingest.settings import Settings
+from newsdesk.config import Settings
+from newsdesk.errors import EmptyArchiveError, ModelMismatchError, QueryError, SearchIndexError
+from newsdesk.index.desk import Newsdesk
+from newsdesk.index.embedder import SentenceTransformerEmbedder
+from newsdesk.ingest.archive import Filters
 
 SEED_QUESTIONS = {
     "Who was killed in Jassim?": ["Ayoub al-Jebawi", "15 militants"],

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.models import RawArticle, ReadFailure
-from ingest.normalize import normalize, normalize_date
-from ingest.readers import read_inputs
-from ingest.settings import Settings
+from newsdesk.config import Settings
+from newsdesk.ingest.models import RawArticle, ReadFailure
+from newsdesk.ingest.normalize import normalize, normalize_date
+from newsdesk.ingest.readers import read_inputs
 
 SEED = Path(__file__).parents[2] / "shared/corpus/north-press-daraa-jassim.txt"
 SETTINGS = Settings()

@@ -1,0 +1,1 @@
+"""newsdesk: question answering over a news archive."""
