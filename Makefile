@@ -4,21 +4,23 @@ VENV := .venv
 BIN := $(VENV)/bin
 SHARED ?= ../shared
 DEMO_HOME ?= demo-home
+# Versions known to work together, used by every install (refresh with `make lock`).
+LOCK := constraints.txt
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install demo test lint format bench clean
+.PHONY: install demo test test-fast lint format bench lock clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 
 # torch goes in first and pinned: 2.13.0 is a CPU build pip takes from local disk, while any
 # looser spec resolved later would pull a multi-GB CUDA build.
-$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+$(VENV)/.installed: pyproject.toml $(LOCK) | $(BIN)/activate
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -c $(LOCK) -e '.[dev]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -29,6 +31,10 @@ demo: install
 
 test: install
 	$(BIN)/pytest -q
+
+# The inner loop: every test that runs without the real embedding model (seconds, not minutes).
+test-fast: install
+	$(BIN)/pytest -q -m "not model"
 
 lint: install
 	$(BIN)/ruff check .
@@ -44,5 +50,16 @@ bench: install
 	$(BIN)/python bench/retrieval.py
 	$(BIN)/python bench/bot_load.py
 
+# Resolve pyproject.toml's ranges afresh in a scratch venv and record what was installed.
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet --upgrade pip
+	.lock-venv/bin/pip install --quiet torch==2.13.0
+	.lock-venv/bin/pip install --quiet -e '.[dev]'
+	(echo "# Versions known to work together: every install uses them (make lock refreshes this file)."; \
+	 .lock-venv/bin/pip freeze --exclude-editable | sed 's/^torch==.*/torch==2.13.0/') > $(LOCK)
+	rm -rf .lock-venv
+
 clean:
-	rm -rf $(VENV) $(DEMO_HOME) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO_HOME) .pytest_cache .mypy_cache .ruff_cache .lock-venv

@@ -1,5 +1,5 @@
 """Bot load: N chats asking M questions each through the fake Telegram server, against the bare
-Answerer on the same questions, so the ratio shows what the bot layer adds."""
+Newsdesk.ask on the same questions, so the ratio shows what the bot layer adds."""
 
 from __future__ import annotations
 
@@ -24,9 +24,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from newsdesk.bot.app import BotSettings, build_application, start_updates  # noqa: E402
 from newsdesk.config import Settings  # noqa: E402
-from newsdesk.index.answer import Answerer  # noqa: E402
 from newsdesk.index.desk import Newsdesk  # noqa: E402
-from newsdesk.index.embedder import SentenceTransformerEmbedder  # noqa: E402
 
 from fake_telegram import Call, FakeTelegram  # noqa: E402
 
@@ -55,12 +53,12 @@ def summary(name: str, latencies: list[float], wall: float) -> str:
     )
 
 
-def baseline(answerer: Answerer, questions: list[str]) -> tuple[list[float], float]:
-    """Answerer.ask alone, one question after another: the work the bot wraps."""
+def baseline(desk: Newsdesk, questions: list[str]) -> tuple[list[float], float]:
+    """Newsdesk.ask alone, one question after another: the work the bot wraps."""
     latencies, began = [], time.perf_counter()
     for q in questions:
         start = time.perf_counter()
-        answerer.ask(q)
+        desk.ask(q)
         latencies.append(time.perf_counter() - start)
     return latencies, time.perf_counter() - began
 
@@ -140,19 +138,17 @@ def main() -> None:
         # Chats start at different questions, so they are not all asking the same thing.
         return [[pool[(c + i) % len(pool)] for i in range(args.questions)] for c in range(chats)]
 
-    embedder = SentenceTransformerEmbedder("all-MiniLM-L6-v2")
     with tempfile.TemporaryDirectory() as tmp:
-        desk = Newsdesk(Settings(home=Path(tmp)), embedder=embedder)
+        desk = Newsdesk(Settings(home=Path(tmp)))
         with desk:
             report = desk.ingest([args.corpus])
             print(f"archive: {report.summary()['added']} articles, {report.chunks} chunks")
-            answerer = Answerer(desk)
             flat = [q for qs in plan(args.chats) for q in qs]
             # Every question once, untimed: the first inference and cold SQLite / FAISS pages
             # are slower, and neither side should pay for them.
-            baseline(answerer, flat)
-            bare, bare_wall = baseline(answerer, flat)
-            print(summary("bare Answerer.ask (serial)", bare, bare_wall))
+            baseline(desk, flat)
+            bare, bare_wall = baseline(desk, flat)
+            print(summary("bare Newsdesk.ask (serial)", bare, bare_wall))
             single, wall = asyncio.run(through_bot(desk, 1, plan(1)))
             print(summary("bot, 1 chat", single, wall))
             many, wall = asyncio.run(through_bot(desk, args.chats, plan(args.chats)))

@@ -62,7 +62,7 @@ def main() -> None:
                 print("ingesting the dev corpus (a few minutes)…", file=sys.stderr)
                 desk.ingest([str(args.dev / "corpus.jsonl")])
             desk.search("warm-up query")
-            print(f"{len(questions)} questions, {desk.archive.stats()['articles']} articles")
+            print(f"{len(questions)} questions, {desk.stats().articles} articles")
             print(f"{'retriever':<10} {'R@1':>6} {'R@5':>6} {'MRR':>6} {'p50 ms':>8} {'p95 ms':>8}")
             results = {mode: evaluate(desk, questions, mode, args.k) for mode in MODES}
             for mode, r in results.items():

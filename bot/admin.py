@@ -6,40 +6,37 @@ import functools
 import re
 import tempfile
 from collections.abc import Callable, Coroutine
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from telegram import Update
 
 from newsdesk.errors import ArticleNotFound
-from newsdesk.index.desk import Newsdesk
-from newsdesk.ingest.models import RawArticle, ReadFailure
-from newsdesk.ingest.readers import KIND_BY_EXTENSION, read_inputs
+from newsdesk.ingest.readers import KIND_BY_EXTENSION
 
 from .format import esc, ingest_html
 from .replies import reply_pieces, typing
-from .state import Ctx, bot_state
+from .state import BotContext
 
 ONLY_ADMINS = (
     "Sorry, only the archive's admins can add or delete articles. "
     "You can still ask me anything about what it holds."
 )
 READABLE = ", ".join(sorted(KIND_BY_EXTENSION))
-Handler = Callable[[Update, Ctx], Coroutine[Any, Any, None]]
+Handler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 
 
-def is_admin(update: Update, context: Ctx) -> bool:
+def is_admin(update: Update, context: BotContext) -> bool:
     """Whether the sender is listed in NEWSDESK_ADMINS."""
     user = update.effective_user
-    return user is not None and user.id in bot_state(context).settings.admins
+    return user is not None and user.id in context.settings.admins
 
 
 def admin_only(handler: Handler) -> Handler:
     """Let only NEWSDESK_ADMINS through; anyone else gets a polite refusal."""
 
     @functools.wraps(handler)
-    async def guarded(update: Update, context: Ctx) -> None:
+    async def guarded(update: Update, context: BotContext) -> None:
         if is_admin(update, context):
             await handler(update, context)
         elif update.effective_message:
@@ -48,27 +45,12 @@ def admin_only(handler: Handler) -> Handler:
     return guarded
 
 
-def read_all(desk: Newsdesk, target: str, label: str) -> list[RawArticle | ReadFailure]:
-    """Every article read from target, with origins naming `label` instead of a temp path."""
-    return [
-        replace(item, origin=item.origin.replace(target, label))
-        for item in read_inputs([target], desk.settings)
-    ]
-
-
-def delete_article(desk: Newsdesk, article_id: int) -> str:
-    """Delete an article and return its title."""
-    title = desk.archive.get(article_id).title
-    desk.delete(article_id)
-    return title
-
-
 @admin_only
-async def document(update: Update, context: Ctx) -> None:
+async def document(update: Update, context: BotContext) -> None:
     """A file from an admin in a private chat: ingest it and summarise what was added."""
     message = update.effective_message
     assert message is not None and message.document is not None
-    state = bot_state(context)
+    state = context.state
     doc = message.document
     name = doc.file_name or "upload"
     suffix = Path(name).suffix.lower()
@@ -87,14 +69,13 @@ async def document(update: Update, context: Ctx) -> None:
             path = Path(folder) / f"upload{suffix}"
             telegram_file = await doc.get_file()
             await telegram_file.download_to_drive(path)
-            items = await state.change(read_all, state.desk, str(path), name)
-        # On the admin thread: questions go on being answered while the articles are indexed.
-        report = await state.change(state.desk.ingest_items, items)
+            # On the admin thread: questions go on being answered while it is indexed.
+            report = await state.change(state.desk.ingest, [str(path)], labels={str(path): name})
     await reply_pieces(message, ingest_html(report, name))
 
 
 @admin_only
-async def add(update: Update, context: Ctx) -> None:
+async def add(update: Update, context: BotContext) -> None:
     """/add <url>: an admin adds a web page or a feed."""
     message = update.effective_message
     assert message is not None
@@ -105,15 +86,13 @@ async def add(update: Update, context: Ctx) -> None:
             "Usage: /add &lt;http(s) URL of an article or a feed&gt;", do_quote=True
         )
         return
-    state = bot_state(context)
     async with typing(context, message.chat):
-        items = await state.change(read_all, state.desk, url, url)  # fetching may take a while
-        report = await state.change(state.desk.ingest_items, items)
+        report = await context.state.change(context.desk.ingest, [url])
     await reply_pieces(message, ingest_html(report, url))
 
 
 @admin_only
-async def delete(update: Update, context: Ctx) -> None:
+async def delete(update: Update, context: BotContext) -> None:
     """/delete <article id>: an admin removes an article from the archive and the index."""
     message = update.effective_message
     assert message is not None
@@ -124,12 +103,11 @@ async def delete(update: Update, context: Ctx) -> None:
             "Usage: /delete &lt;article id&gt; (see /latest for ids)", do_quote=True
         )
         return
-    state = bot_state(context)
     try:
-        title = await state.change(delete_article, state.desk, int(parts[1]))
+        deleted = await context.state.change(context.desk.delete, int(parts[1]))
     except ArticleNotFound:
         await message.reply_html(
             f"There is no article {parts[1]}; see /latest for ids.", do_quote=True
         )
         return
-    await message.reply_html(f"Deleted article {parts[1]}: {esc(title)}", do_quote=True)
+    await message.reply_html(f"Deleted article {parts[1]}: {esc(deleted.title)}", do_quote=True)

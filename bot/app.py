@@ -4,33 +4,33 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, LinkPreviewOptions, MessageEntity, Update
 from telegram.constants import ParseMode
+from telegram.error import InvalidToken
 from telegram.ext import (
     AIORateLimiter,
-    Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
+    ContextTypes,
     Defaults,
     InlineQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
-from newsdesk.index.answer import Answerer
+from newsdesk.config import BotSettings
+from newsdesk.errors import NewsdeskError
 from newsdesk.index.desk import Newsdesk
 
 from . import admin, callbacks, handlers
-from .limits import QuestionBudget
-from .state import BotState
+from .state import App, BotContext, BotState
 
-TELEGRAM_API = "https://api.telegram.org/bot"
-TELEGRAM_FILES = "https://api.telegram.org/file/bot"
+log = logging.getLogger(__name__)
 # Edited messages are left alone: re-answering an edited question would surprise.
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
 COMMANDS = [
@@ -41,30 +41,6 @@ COMMANDS = [
     BotCommand("help", "How to ask"),
     BotCommand("start", "What this bot is"),
 ]
-
-
-@dataclass(frozen=True)
-class BotSettings:
-    """How the bot reaches Telegram and whom it serves; built by the `newsdesk bot` command."""
-
-    token: str = field(repr=False)  # never in a repr that could end up in a log
-    base_url: str = TELEGRAM_API
-    base_file_url: str = TELEGRAM_FILES
-    admins: frozenset[int] = frozenset()
-    allowed_chats: frozenset[int] = frozenset()  # empty: every chat
-    questions_per_minute: int = 10  # per user
-    # Telegram sends an inline query at each pause in typing, so inline mode has a budget of
-    # its own, more generous, and typing "@bot who was…" never uses up the chat budget.
-    inline_queries_per_minute: int = 30  # per user
-    max_retries: int = 3  # after a 429 from Telegram
-    # The model uses 2 torch threads; more only queue on the CPU. Admin uploads and deletes
-    # run on one more thread of their own, never on these.
-    answer_threads: int = 2
-    concurrent_updates: int = 32
-    webhook_url: str | None = None  # None: long polling
-    webhook_listen: str = "0.0.0.0"
-    webhook_port: int = 8443
-    webhook_secret: str | None = field(default=None, repr=False)
 
 
 class RedactToken(logging.Filter):
@@ -114,26 +90,25 @@ def install_token_filter(token: str, *extra: str | None) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
-async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+async def _post_init(app: App) -> None:
     await app.bot.set_my_commands(COMMANDS)
 
 
-async def _post_shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+async def _post_shutdown(app: App) -> None:
     # Waits for a question or an ingest under way, so the desk is not closed under it.
     state: BotState = app.bot_data["state"]
     state.shutdown()
 
 
-def build_application(
-    settings: BotSettings, desk: Newsdesk, *, answerer: Answerer | None = None
-) -> Application[Any, Any, Any, Any, Any, Any]:
+def build_application(settings: BotSettings, desk: Newsdesk) -> App:
     """The bot over an open desk (model and index loaded by the caller), handlers installed."""
     install_token_filter(settings.token, settings.webhook_secret)
-    app = (
+    app: App = (
         ApplicationBuilder()
         .token(settings.token)
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
+        .context_types(ContextTypes(context=BotContext))
         .rate_limiter(AIORateLimiter(max_retries=settings.max_retries))
         .concurrent_updates(settings.concurrent_updates)
         .defaults(
@@ -149,14 +124,13 @@ def build_application(
     app.bot_data["state"] = BotState(
         settings=settings,
         desk=desk,
-        answerer=answerer or Answerer(desk),
-        budget=QuestionBudget(settings.questions_per_minute),
-        inline_budget=QuestionBudget(settings.inline_queries_per_minute),
         executor=ThreadPoolExecutor(settings.answer_threads, thread_name_prefix="newsdesk-bot"),
         changes=ThreadPoolExecutor(1, thread_name_prefix="newsdesk-admin"),
     )
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
     text = filters.TEXT & ~filters.COMMAND
+    # Before every other handler: a chat the bot may not serve stops here.
+    app.add_handler(TypeHandler(Update, handlers.gate), group=-1)
     app.add_handlers(
         [
             CommandHandler("start", handlers.start),
@@ -197,7 +171,7 @@ def _webhook_options(settings: BotSettings) -> dict[str, Any]:
     }
 
 
-def run(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+def run(app: App) -> None:
     """Serve until Ctrl-C or SIGTERM: by webhook when one is set, else by long polling."""
     settings = settings_of(app)
     if settings.webhook_url:
@@ -206,9 +180,7 @@ def run(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         app.run_polling(allowed_updates=ALLOWED_UPDATES)
 
 
-async def start_updates(
-    app: Application[Any, Any, Any, Any, Any, Any], *, poll_timeout: float = 10.0
-) -> None:
+async def start_updates(app: App, *, poll_timeout: float = 10.0) -> None:
     """Start receiving updates in an already started app (tests, benchmarks, embedding)."""
     settings = settings_of(app)
     assert app.updater is not None  # built with ApplicationBuilder, which makes one
@@ -222,7 +194,32 @@ async def start_updates(
         )
 
 
-def settings_of(app: Application[Any, Any, Any, Any, Any, Any]) -> BotSettings:
+def settings_of(app: App) -> BotSettings:
     """The settings an app was built with."""
     state: BotState = app.bot_data["state"]
     return state.settings
+
+
+def _without_invalid_token(record: logging.LogRecord) -> bool:
+    """PTB logs a rejected token with two tracebacks; `serve` says it in one line instead."""
+    return not (record.exc_info and isinstance(record.exc_info[1], InvalidToken))
+
+
+def serve(app: App) -> None:
+    """Run the bot; an error that stops it becomes one NewsdeskError without the token in it.
+
+    Python would print an escaping exception itself, and PTB's InvalidToken names the token."""
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_without_invalid_token)
+    try:
+        run(app)
+    except InvalidToken:
+        raise NewsdeskError(
+            "Telegram rejected the bot token in TELEGRAM_BOT_TOKEN: check it with @BotFather"
+        ) from None
+    except Exception as error:
+        # The traceback goes through logging, whose handlers redact it (install_token_filter).
+        log.error("the bot stopped on an error", exc_info=True)
+        settings = settings_of(app)
+        redactor = RedactToken(settings.token, settings.webhook_secret)
+        raise NewsdeskError(redactor.redact(f"the bot stopped: {error!r}")) from None

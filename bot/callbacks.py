@@ -17,10 +17,10 @@ from newsdesk.index.answer import Answer
 
 from .format import answer_html, esc, link, sources_html, split_html
 from .replies import reply_pieces
-from .state import Ctx, bot_state, recall
+from .state import BotContext
 
 
-async def button(update: Update, context: Ctx) -> None:
+async def button(update: Update, context: BotContext) -> None:
     """The Sources, 👍 and 👎 buttons under an answer."""
     query = update.callback_query
     assert query is not None
@@ -28,27 +28,28 @@ async def button(update: Update, context: Ctx) -> None:
     if not isinstance(message, Message):  # too old for Telegram to send it along
         await query.answer("That message is too old; please ask again.")
         return
-    record = recall(context, message.message_id)
+    answer = await context.recall(message.chat_id, message.message_id)
     if query.data == "src":
-        if record is None:
+        if answer is None:
             await query.answer("I no longer remember that answer; please ask again.")
             return
         await query.answer()
-        await reply_pieces(message, sources_html(record.answer))
+        await reply_pieces(message, sources_html(answer))
         return
     if not (query.data or "").startswith("fb:"):
         await query.answer()
         return
-    if record is not None and query.from_user.id in record.voters:
+    state = context.state
+    first = await state.run(
+        context.desk.memory.vote, message.chat_id, message.message_id, query.from_user.id
+    )
+    if not first:
         await query.answer("Already noted, thank you!")
         return
-    if record is not None:
-        record.voters.add(query.from_user.id)  # before the await, so a double tap counts once
-    # After a restart the answer is forgotten, but the message and its question remain.
-    question, text = _rated(record.answer if record else None, message)
-    state = bot_state(context)
+    # An answer forgotten (expired) still has its message and the question it replies to.
+    question, text = _rated(answer, message)
     await state.run(
-        state.desk.archive.add_feedback,
+        context.desk.feedback,
         chat_id=message.chat_id,
         user_id=query.from_user.id,
         question=question,
@@ -79,13 +80,13 @@ class _Inline:
 INLINE_OFF = "Inline answers are off here: ask me in a chat"
 
 
-async def inline_query(update: Update, context: Ctx) -> None:
+async def inline_query(update: Update, context: BotContext) -> None:
     """@thisbot question, in any chat: the answer and its top articles as results."""
     query = update.inline_query
     assert query is not None
-    state = bot_state(context)
+    state, settings = context.state, context.settings
     question = query.query.strip()
-    if state.settings.allowed_chats:
+    if settings.allowed_chats:
         # An inline query names no chat, and its results can be posted in any chat: with
         # NEWSDESK_ALLOWED_CHATS set, inline mode is off. The button opens a private chat
         # with the bot, which answers there if that chat is allowed.
@@ -95,11 +96,13 @@ async def inline_query(update: Update, context: Ctx) -> None:
     # Inline queries have a budget of their own (BotSettings.inline_queries_per_minute):
     # Telegram sends one at each pause in typing, and a half-typed question should not use
     # up the questions the user may ask in chats.
-    if not question or state.inline_budget.take(query.from_user.id):
+    if not question or await context.spend_question(
+        query.from_user.id, "inline", settings.inline_queries_per_minute
+    ):
         await query.answer([], cache_time=0, is_personal=True)
         return
     try:
-        answer = await state.run(state.answerer.ask, question)
+        answer = await state.run(context.desk.ask, question)
     except (QueryError, EmptyArchiveError):
         await query.answer([], cache_time=0, is_personal=True)
         return

@@ -11,8 +11,10 @@ from typing import Any, TextIO
 
 import click
 
+from newsdesk.config import Settings
 from newsdesk.errors import EmptyArchiveError, NewsdeskError
-from newsdesk.index.answer import Answer, Answerer, format_answer_text
+from newsdesk.index.answer import Answer, format_answer_text
+from newsdesk.index.desk import Newsdesk
 from newsdesk.index.evaluate import evaluate, load_questions
 from newsdesk.ingest.archive import Filters
 
@@ -68,7 +70,7 @@ def _batch_lines(stream: TextIO) -> Iterator[tuple[int, Any, dict[str, Any] | st
         yield n, qid, row
 
 
-def _run_batch(answerer: Answerer, stream: TextIO, filters: Filters, as_of: date | None) -> int:
+def _run_batch(desk: Newsdesk, stream: TextIO, filters: Filters, as_of: date | None) -> int:
     """Answer every line; broken lines become error lines. Returns how many failed."""
     failed = 0
     for n, qid, row in _batch_lines(stream):
@@ -76,7 +78,7 @@ def _run_batch(answerer: Answerer, stream: TextIO, filters: Filters, as_of: date
             if isinstance(row, str):
                 raise NewsdeskError(row)
             when = _as_of(str(row["date"])) if row.get("date") else as_of
-            answer = answerer.ask(row["question"], filters=filters, as_of=when)
+            answer = desk.ask(row["question"], filters=filters, as_of=when)
             click.echo(json.dumps(answer_json(answer, qid), ensure_ascii=False))
         except EmptyArchiveError:
             raise  # every other line would fail the same way
@@ -89,7 +91,9 @@ def _run_batch(answerer: Answerer, stream: TextIO, filters: Filters, as_of: date
 
 @click.command("ask")
 @click.argument("question", required=False)
-@click.option("--k", type=PASSAGES, default=12, show_default=True, help="Passages to read.")
+@click.option(
+    "--k", type=PASSAGES, default=Settings.answer_k, show_default=True, help="Passages to read."
+)
 @click.option("--since", type=ISO_DATE, help="Only articles published on or after this date.")
 @click.option("--until", type=ISO_DATE, help="Only articles published on or before this date.")
 @click.option("--source", help="Only this outlet.")
@@ -118,16 +122,15 @@ def ask_cmd(
     if (question is None) == (batch is None):
         raise click.UsageError('give a QUESTION or --batch FILE, e.g. newsdesk ask "who won?"')
     filters, when = Filters(since, until, source), _as_of(as_of)
-    with obj.desk() as desk:
-        answerer = Answerer(desk, k=k)
+    with obj.desk(answer_k=k) as desk:
         if batch is not None:
-            failed = _run_batch(answerer, batch, filters, when)
+            failed = _run_batch(desk, batch, filters, when)
             if failed:
                 click.echo(f"{failed} line(s) could not be answered", err=True)
                 sys.exit(1)
             return
         assert question is not None
-        answer = answerer.ask(question, filters=filters, as_of=when)
+        answer = desk.ask(question, filters=filters, as_of=when)
     if as_json:
         echo_json(answer_json(answer))
     else:
@@ -136,15 +139,17 @@ def ask_cmd(
 
 @click.command("eval")
 @click.argument("questions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--k", type=PASSAGES, default=12, show_default=True, help="Passages to read.")
+@click.option(
+    "--k", type=PASSAGES, default=Settings.answer_k, show_default=True, help="Passages to read."
+)
 @click.option("--baselines", is_flag=True, help="Also score BM25-only and first-sentence.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
 def eval_cmd(obj: Context, questions: Path, k: int, baselines: bool, as_json: bool) -> None:
     """Score answers on a question set (id, question, answers, doc_id per line)."""
-    with obj.desk() as desk:
+    with obj.desk(answer_k=k) as desk:
         rows = evaluate(
-            Answerer(desk, k=k),
+            desk,
             load_questions(questions),
             baselines=baselines,
             on_error=lambda msg: click.echo(f"skipped {msg}", err=True),

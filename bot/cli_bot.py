@@ -1,4 +1,7 @@
-"""`newsdesk bot`: the Telegram bot's entry point, the only place its environment is read."""
+"""`newsdesk bot`: the Telegram bot's entry point, the only place its environment is read.
+
+python-telegram-bot is imported when the command runs, so the other commands never load it.
+"""
 
 from __future__ import annotations
 
@@ -7,25 +10,14 @@ import os
 import re
 import secrets
 from collections.abc import Mapping
-from typing import Any
 
 import click
-from telegram.error import InvalidToken
-from telegram.ext import Application
 
-from .app import (
-    TELEGRAM_API,
-    TELEGRAM_FILES,
-    BotSettings,
-    RedactToken,
-    build_application,
-    run,
-    settings_of,
-)
+from newsdesk.config import TELEGRAM_API, TELEGRAM_FILES, BotSettings
+
 from .clikit import Context
 
-log = logging.getLogger(__name__)
-App = Application[Any, Any, Any, Any, Any, Any]
+DEFAULTS = BotSettings(token="")
 
 
 def parse_ids(value: str, name: str) -> frozenset[int]:
@@ -40,10 +32,10 @@ def settings_from_env(
     env: Mapping[str, str],
     *,
     webhook_url: str | None = None,
-    webhook_listen: str = "0.0.0.0",
-    webhook_port: int = 8443,
+    webhook_listen: str = DEFAULTS.webhook_listen,
+    webhook_port: int = DEFAULTS.webhook_port,
     webhook_secret: str | None = None,
-    questions_per_minute: int = 10,
+    questions_per_minute: int = DEFAULTS.questions_per_minute,
 ) -> BotSettings:
     """BotSettings from TELEGRAM_* / NEWSDESK_* variables and the command's options."""
     token = env.get("TELEGRAM_BOT_TOKEN", "").strip()
@@ -77,7 +69,7 @@ def settings_from_env(
 @click.option(
     "--webhook-listen",
     envvar="NEWSDESK_WEBHOOK_LISTEN",
-    default="0.0.0.0",
+    default=DEFAULTS.webhook_listen,
     show_default=True,
     help="Address the webhook server binds to.",
 )
@@ -85,7 +77,7 @@ def settings_from_env(
     "--webhook-port",
     envvar="NEWSDESK_WEBHOOK_PORT",
     type=int,
-    default=8443,
+    default=DEFAULTS.webhook_port,
     show_default=True,
     help="Port the webhook server listens on.",
 )
@@ -98,7 +90,7 @@ def settings_from_env(
     "--questions-per-minute",
     envvar="NEWSDESK_QUESTIONS_PER_MINUTE",
     type=click.IntRange(1),
-    default=10,
+    default=DEFAULTS.questions_per_minute,
     show_default=True,
     help="Questions each user may ask per minute.",
 )
@@ -131,39 +123,13 @@ def bot_cmd(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(_without_invalid_token)
+    from .app import build_application, serve  # the one command that needs Telegram
+
     with obj.desk() as desk:
-        # Load the model and the index now, and warm the model up, so the first question is
-        # as quick as the rest.
-        desk.embedder.encode(["warm-up"])
-        _ = desk.indexer
+        desk.warm_up()  # so the first question is as quick as the rest
         click.echo(
-            f"newsdesk bot: {desk.archive.stats()['articles']} articles; "
+            f"newsdesk bot: {desk.stats().articles} articles; "
             + (f"webhook at {settings.webhook_url}" if settings.webhook_url else "long polling"),
             err=True,
         )
         serve(build_application(settings, desk))
-
-
-def _without_invalid_token(record: logging.LogRecord) -> bool:
-    """PTB logs a rejected token with two tracebacks; `serve` says it in one line instead."""
-    return not (record.exc_info and isinstance(record.exc_info[1], InvalidToken))
-
-
-def serve(app: App) -> None:
-    """Run the bot; an error that stops it becomes one line without the token in it.
-
-    Python would print an escaping exception itself, and PTB's InvalidToken names the token."""
-    try:
-        run(app)
-    except InvalidToken:
-        raise click.ClickException(
-            "Telegram rejected the bot token in TELEGRAM_BOT_TOKEN: check it with @BotFather"
-        ) from None
-    except Exception as error:
-        # The traceback goes through logging, whose handlers redact it (install_token_filter).
-        log.error("the bot stopped on an error", exc_info=True)
-        settings = settings_of(app)
-        redactor = RedactToken(settings.token, settings.webhook_secret)
-        raise click.ClickException(redactor.redact(f"the bot stopped: {error!r}")) from None

@@ -5,35 +5,53 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date
 from typing import Any
 
 import click
 
 from newsdesk.config import Settings
-from newsdesk.errors import NewsdeskError
+from newsdesk.errors import (
+    ArticleNotFound,
+    EmptyArchiveError,
+    ModelMismatchError,
+    NewsdeskError,
+    SearchIndexError,
+)
 from newsdesk.index.desk import Newsdesk
-from newsdesk.index.embedder import Embedder
 from newsdesk.ingest.archive import Article
+
+# How to fix what went wrong, in this command line's terms: the first class that matches.
+FIXES: list[tuple[type[NewsdeskError], str]] = [
+    (ModelMismatchError, "run `newsdesk reindex` to re-embed every chunk with the configured one"),
+    (SearchIndexError, "run `newsdesk reindex` to rebuild it from the archive"),
+    (EmptyArchiveError, "add articles with `newsdesk ingest PATH`"),
+    (ArticleNotFound, "see `newsdesk articles` for ids"),
+]
+
+
+def cli_message(error: NewsdeskError) -> str:
+    """The error, and the command that fixes it where there is one."""
+    fix = next((fix for kind, fix in FIXES if isinstance(error, kind)), None)
+    return f"{error}; {fix}" if fix else str(error)
 
 
 class Context:
     """Settings chosen by the global options, and the desk built from them on demand."""
 
-    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        # A loaded model handed in (by tests) is reused instead of loading another.
-        self.embedder = embedder
 
     @contextmanager
-    def desk(self) -> Iterator[Newsdesk]:
-        """Open the archive; any NewsdeskError becomes a clean one-line error and exit 1."""
+    def desk(self, **overrides: Any) -> Iterator[Newsdesk]:
+        """Open the archive (with some settings overridden by a command's options); any
+        NewsdeskError becomes a clean one-line error and exit 1."""
         try:
-            with Newsdesk(self.settings, embedder=self.embedder) as desk:
+            with Newsdesk(replace(self.settings, **overrides)) as desk:
                 yield desk
         except NewsdeskError as e:
-            raise click.ClickException(str(e)) from None
+            raise click.ClickException(cli_message(e)) from None
 
 
 class IsoDate(click.ParamType):

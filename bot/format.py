@@ -6,10 +6,9 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from newsdesk.index.answer import Answer, Source
-from newsdesk.ingest.archive import Article
+from newsdesk.ingest.archive import ArchiveStats, Article
 from newsdesk.ingest.pipeline import IngestReport
 
 MAX_MESSAGE = 4096  # Telegram's limit, in UTF-16 code units of the text after entity parsing
@@ -151,30 +150,20 @@ def latest_html(articles: Sequence[Article]) -> str:
     return "\n\n".join(blocks)
 
 
-def stats_html(stats: dict[str, Any]) -> str:
+def stats_html(stats: ArchiveStats) -> str:
     """What the archive holds, as /stats shows it."""
-    if not stats["articles"]:
+    if not stats.articles:
         return "The archive is empty: an admin can add articles by sending me files."
     lines = [
-        f"<b>Articles:</b> {stats['articles']:,} ({stats['stories']:,} distinct stories)",
-        f"<b>Outlets:</b> {stats['outlets']:,}",
-        f"<b>Published:</b> {esc(date_range(stats))}",
-        f"<b>Last ingest:</b> {esc((stats['last_ingest'] or '-')[:16].replace('T', ' '))} UTC",
+        f"<b>Articles:</b> {stats.articles:,} ({stats.stories:,} distinct stories)",
+        f"<b>Outlets:</b> {stats.outlets:,}",
+        f"<b>Published:</b> {esc(stats.dates)}",
+        f"<b>Last ingest:</b> {esc((stats.last_ingest or '-')[:16].replace('T', ' '))} UTC",
     ]
-    top = stats.get("top_outlets") or {}
+    top = stats.top_outlets
     if top:
         lines.append("<b>Top outlets:</b> " + ", ".join(f"{esc(k)} ({v})" for k, v in top.items()))
     return "\n".join(lines)
-
-
-def date_range(stats: dict[str, Any]) -> str:
-    """ "2022-10-01 to 2022-10-27", one date, or "no dates known"."""
-    earliest, latest = stats.get("earliest"), stats.get("latest")
-    if not earliest:
-        return "no dates known"
-    if latest and latest[:10] != earliest[:10]:
-        return f"{earliest[:10]} to {latest[:10]}"
-    return str(earliest[:10])
 
 
 def ingest_html(report: IngestReport, what: str, *, shown: int = 20) -> str:

@@ -14,23 +14,23 @@ from telegram import (
     Update,
 )
 from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop
 
-from newsdesk.errors import EmptyArchiveError, QueryError
+from newsdesk.errors import EmptyArchiveError, NewsdeskError, QueryError, SearchIndexError
 from newsdesk.index.answer import FollowUp
 
 from .format import (
     answer_html,
     bullet_list,
     count,
-    date_range,
     esc,
     latest_html,
     link,
     sources_html,
     stats_html,
 )
-from .replies import ASK_USAGE, admitted, command_argument, reply_pieces, typing, usage
-from .state import Ctx, bot_state, last_answer, recall, remember
+from .replies import ASK_USAGE, command_argument, reply_pieces, typing, usage
+from .state import BotContext
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,19 @@ LATEST_DEFAULT, LATEST_MAX = 5, 30
 
 INLINE_HELP = "Anywhere, type my username and a question to get an answer inline."
 SOMETHING_WRONG = "Sorry, something went wrong on my side. Please try again in a moment."
+NOT_ALLOWED = (
+    "Sorry, this bot only answers in the chats it was set up for. "
+    "Please ask its owner if you would like to use it here."
+)
+EMPTY = "The archive is empty for now: an admin can add articles by sending me files."
+# Library errors in a chat user's terms: how to fix them is the owner's business.
+CHAT_WORDS: list[tuple[type[NewsdeskError], str]] = [
+    (
+        SearchIndexError,
+        "Sorry, I can't search the archive right now: its index needs rebuilding. "
+        "The bot's owner has been told; please try again later.",
+    ),
+]
 HELP = "\n".join(
     [
         "<b>How to ask</b>",
@@ -68,52 +81,70 @@ ANSWER_BUTTONS = InlineKeyboardMarkup(
 )
 
 
-async def respond(update: Update, context: Ctx, question: str) -> None:
+async def gate(update: Update, context: BotContext) -> None:
+    """Every update passes here first: a chat the bot may not serve gets one polite refusal,
+    then silence. Admins pass everywhere: they look after the archive."""
+    allowed = context.settings.allowed_chats
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or not allowed or chat.id in allowed:
+        return
+    if user is not None and user.id in context.settings.admins:
+        return
+    if context.chat_data is not None and not context.chat_data.get("refused"):
+        context.chat_data["refused"] = True
+        await context.bot.send_message(chat.id, NOT_ALLOWED)
+    raise ApplicationHandlerStop
+
+
+async def respond(update: Update, context: BotContext, question: str) -> None:
     """Answer a question in its chat, as a follow-up when it replies to one of our answers."""
     message, user = update.effective_message, update.effective_user
-    if message is None or user is None or not await admitted(update, context):
+    if message is None or user is None:
         return
     if not question.strip():
         await message.reply_html(ASK_USAGE, do_quote=True)
         return
-    state = bot_state(context)
-    wait = state.budget.take(user.id)
+    per_minute = context.settings.questions_per_minute
+    wait = await context.spend_question(user.id, "chat", per_minute)
     if wait:
         await message.reply_html(
-            f"You have asked {state.budget.per_window} questions in the last minute; "
+            f"You have asked {per_minute} questions in the last minute; "
             f"please wait {math.ceil(wait)} seconds and ask again.",
             do_quote=True,
         )
         return
     replied = message.reply_to_message
-    previous = recall(context, replied.message_id) if replied else None
-    follow_up = FollowUp(previous.answer.question, previous.answer.text) if previous else None
+    previous = await context.recall(message.chat_id, replied.message_id) if replied else None
+    follow_up = FollowUp(previous.question, previous.text) if previous else None
     try:
         async with typing(context, message.chat):
-            answer = await state.run(state.answerer.ask, question, context=follow_up)
-    except (QueryError, EmptyArchiveError) as error:
+            answer = await context.state.run(context.desk.ask, question, context=follow_up)
+    except QueryError as error:
         await message.reply_html(usage(error), do_quote=True)
         return
+    except EmptyArchiveError:
+        await message.reply_html(EMPTY, do_quote=True)
+        return
     sent = await reply_pieces(message, answer_html(answer), markup=ANSWER_BUTTONS)
-    remember(context, [m.message_id for m in sent], answer)
+    await context.remember(message.chat_id, [m.message_id for m in sent], answer)
 
 
 # ---------------------------------------------------------------------------------- questions
 
 
-async def private_text(update: Update, context: Ctx) -> None:
+async def private_text(update: Update, context: BotContext) -> None:
     """Any text in a private chat is a question."""
     assert update.effective_message is not None  # the handler's filters guarantee it
     await respond(update, context, update.effective_message.text or "")
 
 
-async def ask(update: Update, context: Ctx) -> None:
+async def ask(update: Update, context: BotContext) -> None:
     """/ask <question>, in any chat."""
     assert update.effective_message is not None
     await respond(update, context, command_argument(update.effective_message))
 
 
-async def group_text(update: Update, context: Ctx) -> None:
+async def group_text(update: Update, context: BotContext) -> None:
     """In groups, a message that mentions the bot or replies to one of its messages."""
     message = update.effective_message
     assert message is not None
@@ -131,19 +162,18 @@ async def group_text(update: Update, context: Ctx) -> None:
 # ----------------------------------------------------------------------------------- commands
 
 
-async def start(update: Update, context: Ctx) -> None:
+async def start(update: Update, context: BotContext) -> None:
     """/start: what the bot is, what the archive holds, example questions."""
     message = update.effective_message
-    if message is None or not await admitted(update, context):
+    if message is None:
         return
-    state = bot_state(context)
-    stats = await state.run(state.desk.archive.stats)
-    newest = await state.run(state.desk.archive.articles, limit=3)
+    stats = await context.state.run(context.desk.stats)
+    newest = await context.state.run(context.desk.articles, limit=3)
     holds = (
-        f"The archive holds {count(stats['articles'], 'article')} "
-        f"from {count(stats['outlets'], 'outlet')} "
-        f"({esc(date_range(stats))})."
-        if stats["articles"]
+        f"The archive holds {count(stats.articles, 'article')} "
+        f"from {count(stats.outlets, 'outlet')} "
+        f"({esc(stats.dates)})."
+        if stats.articles
         else "The archive is empty for now."
     )
     text = [
@@ -166,71 +196,71 @@ async def start(update: Update, context: Ctx) -> None:
     await message.reply_html("\n".join(text))
 
 
-async def help_command(update: Update, context: Ctx) -> None:
+async def help_command(update: Update, context: BotContext) -> None:
     """/help: how to ask, and the commands."""
-    if update.effective_message and await admitted(update, context):
+    if update.effective_message:
         # With NEWSDESK_ALLOWED_CHATS set, inline mode is off (see callbacks.inline_query).
-        off = bool(bot_state(context).settings.allowed_chats)
+        off = bool(context.settings.allowed_chats)
         await update.effective_message.reply_html(
             HELP.replace(f"{INLINE_HELP}\n", "") if off else HELP
         )
 
 
-async def sources(update: Update, context: Ctx) -> None:
+async def sources(update: Update, context: BotContext) -> None:
     """/sources: every source of the last answer in this chat."""
     message = update.effective_message
-    if message is None or not await admitted(update, context):
+    if message is None:
         return
-    answer = last_answer(context)
+    answer = await context.last_answer(message.chat_id)
     if answer is None:
         await message.reply_html("No answer yet in this chat. " + ASK_USAGE)
         return
     await reply_pieces(message, sources_html(answer))
 
 
-async def latest(update: Update, context: Ctx) -> None:
+async def latest(update: Update, context: BotContext) -> None:
     """/latest [n]: the newest articles."""
     message = update.effective_message
-    if message is None or not await admitted(update, context):
+    if message is None:
         return
     arg = command_argument(message)
     # ASCII digits only: str.isdigit() takes "²", which int() then refuses.
     if arg and not (re.fullmatch(r"\d{1,3}", arg, re.ASCII) and 1 <= int(arg) <= LATEST_MAX):
         await message.reply_html(f"Usage: /latest [n], with n from 1 to {LATEST_MAX}.")
         return
-    state = bot_state(context)
-    articles = await state.run(state.desk.archive.articles, limit=int(arg or LATEST_DEFAULT))
+    articles = await context.state.run(context.desk.articles, limit=int(arg or LATEST_DEFAULT))
     await reply_pieces(message, latest_html(articles))
 
 
-async def stats(update: Update, context: Ctx) -> None:
+async def stats(update: Update, context: BotContext) -> None:
     """/stats: articles, outlets, date range, last ingest."""
     message = update.effective_message
-    if message is None or not await admitted(update, context):
+    if message is None:
         return
-    state = bot_state(context)
-    await message.reply_html(stats_html(await state.run(state.desk.archive.stats)))
+    await message.reply_html(stats_html(await context.state.run(context.desk.stats)))
 
 
-async def unknown_command(update: Update, context: Ctx) -> None:
+async def unknown_command(update: Update, context: BotContext) -> None:
     """A command the bot does not know, in a private chat."""
-    if update.effective_message and await admitted(update, context):
+    if update.effective_message:
         await update.effective_message.reply_html("I don't know that command; see /help.")
 
 
 # ------------------------------------------------------------------------------------- errors
 
 
-async def on_error(update: object, context: Ctx) -> None:
+async def on_error(update: object, context: BotContext) -> None:
     """Log any unexpected error with its traceback, and tell the user briefly."""
     log.error("error while handling an update", exc_info=context.error)
     if not isinstance(update, Update):
         return
+    error = context.error
+    words = next((w for kind, w in CHAT_WORDS if isinstance(error, kind)), SOMETHING_WRONG)
     # Telling the user must not raise in turn: this is the last line of defence.
     with contextlib.suppress(TelegramError):
         if update.callback_query:
-            await update.callback_query.answer(SOMETHING_WRONG)
+            await update.callback_query.answer(words)
         elif update.inline_query:
             await update.inline_query.answer([], cache_time=0, is_personal=True)
         elif update.effective_message:
-            await update.effective_message.reply_html(SOMETHING_WRONG, do_quote=True)
+            await update.effective_message.reply_html(esc(words), do_quote=True)

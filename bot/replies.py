@@ -6,38 +6,22 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
-from telegram import Chat, InlineKeyboardMarkup, Message, Update
+from telegram import Chat, InlineKeyboardMarkup, Message
 from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
 
 from .format import esc, split_html
-from .state import Ctx, bot_state
+from .state import BotContext
 
 ASK_USAGE = (
     "Send me a question about the news, e.g. <code>/ask Who was killed in Jassim?</code> "
     "(in a private chat, the question alone is enough)."
 )
-NOT_ALLOWED = (
-    "Sorry, this bot only answers in the chats it was set up for. "
-    "Please ask its owner if you would like to use it here."
-)
 TYPING_EVERY = 4.5  # seconds; Telegram shows "typing…" for about five
 
 
-async def admitted(update: Update, context: Ctx) -> bool:
-    """Whether this chat may use the bot; refuses a chat that may not, once."""
-    allowed = bot_state(context).settings.allowed_chats
-    chat = update.effective_chat
-    if chat is None or not allowed or chat.id in allowed:
-        return True
-    if context.chat_data is not None and not context.chat_data.get("refused"):
-        context.chat_data["refused"] = True  # one refusal per chat, then silence
-        await context.bot.send_message(chat.id, NOT_ALLOWED)
-    return False
-
-
 @contextlib.asynccontextmanager
-async def typing(context: Ctx, chat: Chat) -> AsyncIterator[None]:
+async def typing(context: BotContext, chat: Chat) -> AsyncIterator[None]:
     """Show "typing…" in the chat until the block is done.
 
     In a group, once: Telegram allows a bot about 20 requests a minute per group and counts

@@ -1,35 +1,28 @@
-"""What the bot's handlers share: the desk and answerer, limits, and per-chat memory."""
+"""What the bot's handlers share: the desk, its threads, and a typed context to reach them."""
 
 from __future__ import annotations
 
 import asyncio
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from telegram.ext import ContextTypes
+from telegram.ext import Application, CallbackContext, ExtBot
 
-from newsdesk.index.answer import Answer, Answerer
+from newsdesk.config import BotSettings
+from newsdesk.index.answer import Answer
 from newsdesk.index.desk import Newsdesk
-
-from .limits import QuestionBudget
-
-if TYPE_CHECKING:
-    from .app import BotSettings
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
-Ctx = ContextTypes.DEFAULT_TYPE
-# Answers remembered per chat, for follow-ups, the Sources button and feedback.
-MEMORY = 200
 
 
 @dataclass
 class BotState:
-    """Loaded once at start-up and kept in bot_data; handlers reach it through `bot_state`.
+    """Loaded once at start-up and kept in bot_data; handlers reach it as `context.state`.
 
     The desk guards what its threads share (archive, vector index, model), so answers go on
     while an admin's ingest runs; ingests and deletes get a thread of their own (`changes`),
@@ -37,10 +30,7 @@ class BotState:
 
     settings: BotSettings
     desk: Newsdesk
-    answerer: Answerer
-    budget: QuestionBudget  # questions asked in chats, per user
-    inline_budget: QuestionBudget  # inline queries, per user: one comes per pause in typing
-    executor: ThreadPoolExecutor  # answers, searches, listings
+    executor: ThreadPoolExecutor  # answers, searches, listings, the chat memory
     changes: ThreadPoolExecutor  # one thread: uploads, /add and /delete
 
     async def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
@@ -64,44 +54,43 @@ async def _on(pool: ThreadPoolExecutor, fn: Callable[..., T], /, *args: Any, **k
     return await loop.run_in_executor(pool, functools.partial(fn, *args, **kwargs))
 
 
-def bot_state(context: Ctx) -> BotState:
-    state: BotState = context.bot_data["state"]
-    return state
+Data = dict[Any, Any]
 
 
-@dataclass
-class Remembered:
-    """An answer the bot sent, and who has rated it (one vote per person)."""
+class BotContext(CallbackContext[ExtBot[None], Data, Data, Data]):
+    """The context every handler gets: the bot's state, and what it remembers of each chat
+    (kept in the archive, so follow-ups, Sources and 👍/👎 work across restarts)."""
 
-    answer: Answer
-    voters: set[int] = field(default_factory=set)
+    @property
+    def state(self) -> BotState:
+        state: BotState = self.bot_data["state"]
+        return state
+
+    @property
+    def settings(self) -> BotSettings:
+        return self.state.settings
+
+    @property
+    def desk(self) -> Newsdesk:
+        return self.state.desk
+
+    async def remember(self, chat_id: int, message_ids: Sequence[int], answer: Answer) -> None:
+        """Note which answer these bot messages carry."""
+        await self.state.run(self.desk.memory.remember, chat_id, message_ids, answer.to_dict())
+
+    async def recall(self, chat_id: int, message_id: int) -> Answer | None:
+        """The answer the bot's message `message_id` carries, if remembered."""
+        data = await self.state.run(self.desk.memory.recall, chat_id, message_id)
+        return Answer.from_dict(data) if data else None
+
+    async def last_answer(self, chat_id: int) -> Answer | None:
+        """The last answer given in a chat."""
+        data = await self.state.run(self.desk.memory.last, chat_id)
+        return Answer.from_dict(data) if data else None
+
+    async def spend_question(self, user_id: int, scope: str, per_minute: int) -> float:
+        """Take one of a user's questions: 0.0 when allowed, else seconds to wait."""
+        return await self.state.run(self.desk.memory.take, scope, user_id, per_minute)
 
 
-def _chat_memory(context: Ctx) -> dict[str, Any]:
-    if context.chat_data is None:  # only inline queries come without a chat
-        raise RuntimeError("no chat for this update")
-    return context.chat_data
-
-
-def remember(context: Ctx, message_ids: list[int], answer: Answer) -> None:
-    """Note which question produced these bot messages; the oldest are forgotten past MEMORY."""
-    memory = _chat_memory(context)
-    answers: dict[int, Remembered] = memory.setdefault("answers", {})
-    record = Remembered(answer)
-    for message_id in message_ids:
-        answers[message_id] = record
-    while len(answers) > MEMORY:
-        del answers[next(iter(answers))]
-    memory["last"] = answer
-
-
-def recall(context: Ctx, message_id: int) -> Remembered | None:
-    """The answer that the bot's message `message_id` in this chat carries, if remembered."""
-    answers: dict[int, Remembered] = _chat_memory(context).get("answers", {})
-    return answers.get(message_id)
-
-
-def last_answer(context: Ctx) -> Answer | None:
-    """The last answer given in this chat."""
-    answer: Answer | None = _chat_memory(context).get("last")
-    return answer
+App = Application[Any, BotContext, Data, Data, Data, Any]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 import re
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date
 from itertools import pairwise
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -16,7 +17,7 @@ from newsdesk.ingest.archive import Article, Filters
 from newsdesk.ingest.chunk import split_sentences
 
 from .dates import DateRange, parse_dates
-from .desk import Newsdesk
+from .embedder import Embedder
 from .search import STOPWORDS, Hit, clean_query, query_terms
 from .spans import Kind, best_span, norm, question_kind, stem, stems
 
@@ -67,6 +68,30 @@ class Answer:
     closest: list[Source] = field(default_factory=list)  # the nearest articles when abstaining
     retrieved: list[Source] = field(default_factory=list)  # every retrieved article, best first
     period: str | None = None  # the publication dates the question was limited to
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data, for JSON (the bot keeps its answers across restarts)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Answer:
+        """The answer `to_dict` gave, ignoring keys this version does not know."""
+        known = {f.name for f in fields(cls)} & set(data)
+        values = {key: data[key] for key in known}
+        for key in ("sources", "closest", "retrieved"):
+            values[key] = [Source(**s) for s in values.get(key, [])]
+        return cls(**values)
+
+
+class Retriever(Protocol):
+    """What answering needs from the desk: passages and the model that embedded them."""
+
+    @property
+    def embedder(self) -> Embedder: ...
+
+    def search(
+        self, query: str, k: int | None = None, *, filters: Filters = ..., per_story: int = ...
+    ) -> list[Hit]: ...
 
 
 @dataclass
@@ -153,7 +178,7 @@ class Answerer:
 
     def __init__(
         self,
-        desk: Newsdesk,
+        desk: Retriever,
         *,
         k: int = 12,
         per_story: int = 2,

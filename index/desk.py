@@ -1,29 +1,40 @@
-"""The archive, the embedding model and the vector index, loaded once per process."""
+"""The facade: everything the CLI and the bot call, over one archive and its vector index."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
+from dataclasses import replace
+from datetime import date
 from typing import BinaryIO
 
 from newsdesk.config import Settings
-from newsdesk.ingest.archive import Archive, Filters, StoreResult
+from newsdesk.ingest.archive import Archive, ArchiveStats, Article, Filters, StoreResult
+from newsdesk.ingest.memory import ChatMemory
 from newsdesk.ingest.models import RawArticle, ReadFailure
 from newsdesk.ingest.pipeline import IngestReport, ingest
 from newsdesk.ingest.readers import read_inputs
 
-from .embedder import Embedder, SentenceTransformerEmbedder
+from .answer import Answer, Answerer, FollowUp
+from .embedder import Embedder, load_embedder
 from .indexer import SYNC_BATCH, CheckReport, Indexer, Progress
 from .search import Hit, Mode, Searcher
 
 
 class Newsdesk:
-    """Everything the CLI and the bot call. The model loads on first use, then stays."""
+    """One archive, its model and its vector index. The model and the index load on first
+    use (once, whichever thread gets there first), then stay; threads may share a desk."""
 
     def __init__(self, settings: Settings, *, embedder: Embedder | None = None) -> None:
         self.settings = settings
         self.archive = Archive(settings.db_path)
+        self.memory = ChatMemory(
+            self.archive, keep_days=settings.memory_days, per_chat=settings.memory_per_chat
+        )
         self._embedder = embedder
         self._indexer: Indexer | None = None
+        self._answerer: Answerer | None = None
+        self._loading = threading.RLock()
 
     def close(self) -> None:
         self.archive.close()
@@ -34,25 +45,77 @@ class Newsdesk:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    # -- what loads on first use -----------------------------------------------------------
+
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = SentenceTransformerEmbedder(
-                self.settings.model,
-                threads=self.settings.torch_threads,
-                batch_size=self.settings.embed_batch_size,
-            )
+            with self._loading:
+                if self._embedder is None:
+                    self._embedder = load_embedder(
+                        self.settings.model,
+                        threads=self.settings.torch_threads,
+                        batch_size=self.settings.embed_batch_size,
+                    )
         return self._embedder
 
     @property
     def indexer(self) -> Indexer:
         if self._indexer is None:
-            self._indexer = Indexer(self.archive, self.embedder, self.settings.index_path)
+            with self._loading:
+                if self._indexer is None:
+                    self._indexer = Indexer(self.archive, self.embedder, self.settings.index_path)
         return self._indexer
 
     @property
-    def searcher(self) -> Searcher:
-        return Searcher(self.archive, self.embedder, self.indexer.vectors)
+    def answerer(self) -> Answerer:
+        """What turns questions into answers; assign another to change how answers are made."""
+        if self._answerer is None:
+            with self._loading:
+                if self._answerer is None:
+                    self._answerer = Answerer(self, k=self.settings.answer_k)
+        return self._answerer
+
+    @answerer.setter
+    def answerer(self, answerer: Answerer) -> None:
+        self._answerer = answerer
+
+    def warm_up(self) -> None:
+        """Load the model and the index now and run the model once, so that the first
+        question is as quick as the rest (a bot at start-up, a benchmark)."""
+        self.embedder.encode(["warm-up"])
+        _ = self.indexer
+
+    # -- questions -----------------------------------------------------------------------
+
+    def ask(
+        self,
+        question: str,
+        *,
+        filters: Filters = Filters(),
+        as_of: date | None = None,
+        context: FollowUp | None = None,
+    ) -> Answer:
+        """A cited answer, or "found nothing" with the closest articles."""
+        return self.answerer.ask(question, filters=filters, as_of=as_of, context=context)
+
+    def search(
+        self,
+        query: str,
+        k: int | None = None,
+        *,
+        filters: Filters = Filters(),
+        mode: Mode = "hybrid",
+        per_story: int = 1,
+    ) -> list[Hit]:
+        """The k best passages (default `Settings.search_k`)."""
+        self.indexer.refresh()  # another process may have added articles since
+        searcher = Searcher(self.archive, self.embedder, self.indexer.vectors)
+        return searcher.search(
+            query, k or self.settings.search_k, filters=filters, mode=mode, per_story=per_story
+        )
+
+    # -- the archive ---------------------------------------------------------------------
 
     def ingest_items(
         self,
@@ -89,41 +152,70 @@ class Newsdesk:
         targets: Iterable[str],
         *,
         stdin: BinaryIO | None = None,
+        labels: dict[str, str] | None = None,
         on_stored: Callable[[RawArticle, StoreResult], object] | None = None,
         on_failure: Callable[[ReadFailure], object] | None = None,
         on_embedded: Progress | None = None,
         index: bool = True,
     ) -> IngestReport:
-        """Read files, directories, URLs or stdin ("-") into the archive and the index."""
-        items = read_inputs(targets, self.settings, stdin)
+        """Read files, directories, URLs or stdin ("-") into the archive and the index.
+
+        `labels` renames targets in the report (an uploaded file's temporary path → its name).
+        """
+        items: Iterable[RawArticle | ReadFailure] = read_inputs(targets, self.settings, stdin)
+        if labels:
+            items = (_relabel(item, labels) for item in items)
         return self.ingest_items(
-            items, on_stored=on_stored, on_failure=on_failure, on_embedded=on_embedded, index=index
+            items,
+            on_stored=on_stored,
+            on_failure=on_failure,
+            on_embedded=on_embedded,
+            index=index,
         )
 
-    def delete(self, article_id: int) -> None:
-        """Remove an article from the archive and its vectors from the index."""
+    def get(self, ref: int | str) -> Article:
+        """An article by its id or its external id (ArticleNotFound when there is none)."""
+        return self.archive.get(ref)
+
+    def articles(self, filters: Filters = Filters(), limit: int | None = 20) -> list[Article]:
+        """Articles, newest first."""
+        return self.archive.articles(filters, limit=limit)
+
+    def delete(self, article_id: int) -> Article:
+        """Remove an article from the archive and its vectors from the index; returns it."""
         indexer = self.indexer  # first: an unusable index must stop the delete, not follow it
+        article = self.archive.get(article_id)
         self.archive.delete(article_id)
         indexer.sync()
+        return article
 
-    def search(
-        self,
-        query: str,
-        k: int | None = None,
-        *,
-        filters: Filters = Filters(),
-        mode: Mode = "hybrid",
-        per_story: int = 1,
-    ) -> list[Hit]:
-        self.indexer.refresh()  # another process may have added articles since
-        return self.searcher.search(
-            query, k or self.settings.search_k, filters=filters, mode=mode, per_story=per_story
+    def stats(self) -> ArchiveStats:
+        return self.archive.stats()
+
+    def feedback(
+        self, *, chat_id: int | None, user_id: int | None, question: str, answer: str, rating: int
+    ) -> None:
+        """Record a 👍 (1) or 👎 (-1) on an answer."""
+        self.archive.add_feedback(
+            chat_id=chat_id, user_id=user_id, question=question, answer=answer, rating=rating
         )
+
+    # -- the vector index ----------------------------------------------------------------
 
     def check(self) -> CheckReport:
         return self.indexer.check()
 
     def reindex(self, progress: Progress | None = None) -> int:
         """Re-embed every chunk into a new index; works when the old one is missing or corrupt."""
-        self._indexer = Indexer(self.archive, self.embedder, self.settings.index_path, fresh=True)
+        with self._loading:
+            self._indexer = Indexer(
+                self.archive, self.embedder, self.settings.index_path, fresh=True
+            )
         return self._indexer.reindex(progress)
+
+
+def _relabel(item: RawArticle | ReadFailure, labels: dict[str, str]) -> RawArticle | ReadFailure:
+    origin = item.origin
+    for target, label in labels.items():
+        origin = origin.replace(target, label)
+    return replace(item, origin=origin)

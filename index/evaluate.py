@@ -16,7 +16,7 @@ from typing import Any
 from newsdesk.errors import NewsdeskError
 from newsdesk.ingest.chunk import split_sentences
 
-from .answer import Answer, Answerer, strip_markers
+from .answer import Answer, strip_markers
 from .desk import Newsdesk
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
@@ -160,27 +160,25 @@ def first_sentence_answer(desk: Newsdesk, q: Question) -> tuple[Answer, list[str
 
 
 def evaluate(
-    answerer: Answerer,
+    desk: Newsdesk,
     questions: Iterable[Question | str],
     *,
     baselines: bool = False,
     on_error: Callable[[str], object] = print,
 ) -> list[dict[str, Any]]:
-    """Scores of the answerer (and, with `baselines`, of BM25 and first-sentence) per system."""
+    """Scores of the desk's answers (with `baselines`, also BM25 and first-sentence)."""
     ours = Scores("newsdesk")
     bm25 = Scores("BM25-only retrieval")
     first = Scores("first-sentence answer")
-    desk = answerer.desk
-    # Load the model and the index first: the first question would otherwise carry seconds of
-    # start-up in its latency, which a running bot pays once, not per question.
-    desk.embedder.encode(["warm-up"])
-    _ = desk.indexer.vectors
+    # The first question would otherwise carry seconds of start-up in its latency, which a
+    # running bot pays once, not per question.
+    desk.warm_up()
     for q in questions:
         if isinstance(q, str):
             on_error(q)
             continue
         try:
-            answer = answerer.ask(q.question, as_of=q.as_of)
+            answer = desk.ask(q.question, as_of=q.as_of)
             ours.add(q, answer, [s.external_id for s in answer.retrieved])
             if baselines:
                 hits = desk.search(q.question, 5, mode="keyword")

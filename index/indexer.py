@@ -66,15 +66,13 @@ class Indexer:
         if recorded is not None and recorded != embedder.name:
             raise ModelMismatchError(
                 f"the archive was indexed with the model {recorded!r}, but newsdesk is set to use "
-                f"{embedder.name!r}; run `newsdesk reindex` to re-embed every chunk with it"
+                f"{embedder.name!r}"
             )
         if path.exists():
             self._loaded = _stamp(path)
             self.vectors = VectorIndex.load(path, embedder.dim)
         elif archive.embedded_chunk_ids():
-            raise SearchIndexError(
-                f"the vector index {path} is missing; run `newsdesk reindex` to rebuild it"
-            )
+            raise SearchIndexError(f"the vector index {path} is missing")
 
     def refresh(self) -> None:
         """Reload the index file if another process has rewritten it since we read it."""

@@ -97,9 +97,7 @@ class Searcher:
         """The k best passages; a story (an article and its copies) gets `per_story` first."""
         query = clean_query(query)
         if self.archive.is_empty():
-            raise EmptyArchiveError(
-                "the archive is empty: add articles with `newsdesk ingest PATH`"
-            )
+            raise EmptyArchiveError("the archive is empty")
         dense = self.dense(query, CANDIDATES, filters) if mode != "keyword" else []
         keyword = self.keyword(query, CANDIDATES, filters) if mode != "dense" else []
         fused: dict[int, float] = {}

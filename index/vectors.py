@@ -14,8 +14,6 @@ import numpy as np
 
 from newsdesk.errors import SearchIndexError
 
-_FIX = "run `newsdesk reindex` to rebuild it from the archive"
-
 
 class VectorIndex:
     """Inner-product search over unit vectors, keyed by chunk row id (IndexIDMap2)."""
@@ -34,16 +32,12 @@ class VectorIndex:
             data = np.fromfile(path, dtype=np.uint8)
             index = faiss.deserialize_index(data)
         except FileNotFoundError:
-            raise SearchIndexError(f"the vector index {path} is missing; {_FIX}") from None
+            raise SearchIndexError(f"the vector index {path} is missing") from None
         except (RuntimeError, OSError, ValueError) as e:
             reason = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
-            raise SearchIndexError(
-                f"the vector index {path} is unreadable ({reason}); {_FIX}"
-            ) from None
+            raise SearchIndexError(f"the vector index {path} is unreadable ({reason})") from None
         if index.d != dim:
-            raise SearchIndexError(
-                f"the vector index {path} has {index.d} dimensions, not {dim}; {_FIX}"
-            )
+            raise SearchIndexError(f"the vector index {path} has {index.d} dimensions, not {dim}")
         return cls(dim, index)
 
     def reload(self, path: Path) -> None:

@@ -72,6 +72,30 @@ class ChunkHit:
     article: Article
 
 
+@dataclass
+class ArchiveStats:
+    """What the archive holds."""
+
+    articles: int
+    outlets: int
+    earliest: str | None  # publication dates, ISO
+    latest: str | None
+    last_ingest: str | None
+    stories: int  # articles with their near-copies counted once
+    chunks: int
+    unindexed_chunks: int
+    top_outlets: dict[str, int]
+
+    @property
+    def dates(self) -> str:
+        """ "2022-10-01 to 2022-10-27", one date, or "no dates known"."""
+        if not self.earliest:
+            return "no dates known"
+        if self.latest and self.latest[:10] != self.earliest[:10]:
+            return f"{self.earliest[:10]} to {self.latest[:10]}"
+        return self.earliest[:10]
+
+
 @dataclass(frozen=True)
 class Filters:
     """Restrictions on which articles a search may return."""
@@ -169,7 +193,7 @@ class Archive:
         self.db.close()
 
     @contextmanager
-    def _write(self) -> Iterator[None]:
+    def transaction(self) -> Iterator[None]:
         """One write transaction, locked from its start (BEGIN IMMEDIATE).
 
         With a plain BEGIN, a transaction that reads before it writes fails at once with
@@ -184,6 +208,11 @@ class Archive:
                 self.db.rollback()
                 raise
             self.db.execute("COMMIT")
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """The rows a read-only query returns."""
+        with self._lock:
+            return self.db.execute(sql, list(params)).fetchall()
 
     def __enter__(self) -> Archive:
         return self
@@ -208,7 +237,7 @@ class Archive:
         """Add or update one article with its chunks, atomically."""
         uid, digest = identity(article), _content_hash(article)
         title = article.title or article.text.split("\n", 1)[0][:200]
-        with self._write():
+        with self.transaction():
             row = self.db.execute(
                 "SELECT id, content_hash, cluster_id FROM articles WHERE uid = ?", [uid]
             ).fetchone()
@@ -287,9 +316,9 @@ class Archive:
 
     def delete(self, article_id: int) -> list[int]:
         """Remove an article and its chunks; returns the chunk ids whose vectors must go."""
-        with self._write():
+        with self.transaction():
             if not self.db.execute("SELECT 1 FROM articles WHERE id = ?", [article_id]).fetchone():
-                raise ArticleNotFound(f"no article with id {article_id} (see `newsdesk articles`)")
+                raise ArticleNotFound(f"no article with id {article_id}")
             removed = self._drop_chunks(article_id)
             self.db.execute("DELETE FROM articles WHERE id = ?", [article_id])
         return removed
@@ -313,7 +342,7 @@ class Archive:
             )
 
     def mark_embedded(self, chunk_ids: Sequence[int], embedded: bool = True) -> None:
-        with self._write():
+        with self.transaction():
             self.db.conn.executemany(
                 "UPDATE chunks SET embedded = ? WHERE id = ?",
                 [(int(embedded), i) for i in chunk_ids],
@@ -327,7 +356,7 @@ class Archive:
         return self._ids("SELECT id FROM removed_chunks")
 
     def forget_removed(self, chunk_ids: Sequence[int]) -> None:
-        with self._write():
+        with self.transaction():
             self.db.conn.executemany(
                 "DELETE FROM removed_chunks WHERE id = ?", [(i,) for i in chunk_ids]
             )
@@ -353,7 +382,7 @@ class Archive:
                     self.db.query("SELECT * FROM articles WHERE external_id = ?", [str(ref)])
                 )
         if not rows:
-            raise ArticleNotFound(f"no article with id {ref} (see `newsdesk articles`)")
+            raise ArticleNotFound(f"no article with id {ref}")
         return _article(rows[0])
 
     def articles(self, filters: Filters = Filters(), limit: int | None = 20) -> list[Article]:
@@ -427,7 +456,7 @@ class Archive:
         with self._lock:
             return self.db.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is None
 
-    def stats(self) -> dict[str, Any]:
+    def stats(self) -> ArchiveStats:
         with self._lock:
             one = self.db.execute(
                 "SELECT count(*), count(DISTINCT source), min(date), max(date), max(updated_at), "
@@ -440,17 +469,17 @@ class Archive:
                 "SELECT source, count(*) FROM articles WHERE source IS NOT NULL "
                 "GROUP BY source ORDER BY count(*) DESC LIMIT 10"
             ).fetchall()
-        return {
-            "articles": one[0],
-            "outlets": one[1],
-            "earliest": one[2],
-            "latest": one[3],
-            "last_ingest": one[4],
-            "stories": one[5],
-            "chunks": chunks,
-            "unindexed_chunks": pending,
-            "top_outlets": {name: n for name, n in outlets},
-        }
+        return ArchiveStats(
+            articles=one[0],
+            outlets=one[1],
+            earliest=one[2],
+            latest=one[3],
+            last_ingest=one[4],
+            stories=one[5],
+            chunks=chunks,
+            unindexed_chunks=pending,
+            top_outlets={name: n for name, n in outlets},
+        )
 
     def add_feedback(
         self, *, chat_id: int | None, user_id: int | None, question: str, answer: str, rating: int

@@ -64,6 +64,27 @@ MIGRATIONS: list[str] = [
         created_at TEXT NOT NULL
     );
     """,
+    """
+    -- What the bot remembers across restarts. Answers by the messages that carried them, for
+    -- follow-ups, the Sources button and feedback (JSON; unix times, so old ones expire).
+    CREATE TABLE bot_answers (
+        chat_id INTEGER NOT NULL,
+        message_id INTEGER NOT NULL,
+        answer TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        PRIMARY KEY (chat_id, message_id)
+    );
+    CREATE INDEX bot_answers_created ON bot_answers(created_at);
+    CREATE TABLE bot_votes (
+        chat_id INTEGER NOT NULL,
+        message_id INTEGER NOT NULL,
+        user_id INTEGER NOT NULL,
+        PRIMARY KEY (chat_id, message_id, user_id)
+    );
+    -- When each user asked, per budget ("chat", "inline"): budgets hold across restarts.
+    CREATE TABLE bot_questions (scope TEXT NOT NULL, user_id INTEGER NOT NULL, at REAL NOT NULL);
+    CREATE INDEX bot_questions_user ON bot_questions(scope, user_id, at);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -1,4 +1,5 @@
-"""Named errors. Each message says what went wrong and, where it can, how to fix it."""
+"""Named errors. Each message says what went wrong; the CLI and the bot add how to fix it,
+each in its reader's terms (a command to run, or a word for a chat user)."""
 
 
 class NewsdeskError(Exception):
@@ -17,12 +18,12 @@ class ArticleNotFound(NewsdeskError):
     """No article in the archive has the given id."""
 
 
-class ModelMismatchError(NewsdeskError):
-    """The archive was indexed with a different embedding model than the one configured."""
-
-
 class SearchIndexError(NewsdeskError):
     """The FAISS index file is missing, corrupt or out of step with the archive."""
+
+
+class ModelMismatchError(SearchIndexError):
+    """The archive was indexed with a different embedding model than the one configured."""
 
 
 class QueryError(NewsdeskError):

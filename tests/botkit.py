@@ -1,26 +1,19 @@
 """Shared pieces of the bot tests: the fake Telegram server, a seeded desk, a running bot.
 
-Test modules import the fixtures by their function names (fake_server, seed_home_folder,
-seeded_desk) and use them by their fixture names (fake, seed_home, bot_desk)."""
+Test modules use the fixtures by their names (fake, bot_desk)."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
 from telegram.ext import Application
 
 from newsdesk.bot.app import BotSettings, build_application, start_updates
-from newsdesk.config import Settings
-from newsdesk.index.answer import Answerer
 from newsdesk.index.desk import Newsdesk
-from newsdesk.index.embedder import SentenceTransformerEmbedder
 
-from conftest import SEED
 from fake_telegram import Call, FakeTelegram
 
 TOKEN = "123456:AAHbotkit-Secret_Token-0123456789abc"
@@ -44,26 +37,10 @@ def fake_server() -> Iterator[FakeTelegram]:
     assert server.refused == []
 
 
-@pytest.fixture(scope="session", name="seed_home")
-def seed_home_folder(
-    tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder
-) -> Path:
-    """An archive folder with the seed article indexed, built once and copied per test."""
-    home = tmp_path_factory.mktemp("seed") / "home"
-    with Newsdesk(Settings(home=home), embedder=embedder) as desk:
-        assert desk.ingest([str(SEED)]).summary()["added"] == 1
-    return home
-
-
 @pytest.fixture(name="bot_desk")
-def seeded_desk(
-    seed_home: Path, tmp_path: Path, embedder: SentenceTransformerEmbedder
-) -> Iterator[Newsdesk]:
-    """A desk of its own for one test, holding the seed article."""
-    home = tmp_path / "home"
-    shutil.copytree(seed_home, home)
-    with Newsdesk(Settings(home=home), embedder=embedder) as desk:
-        yield desk
+def seeded_desk(seed_desk: Newsdesk) -> Newsdesk:
+    """A desk of the test's own holding the seed article."""
+    return seed_desk
 
 
 def bot_settings(fake: FakeTelegram, **overrides: Any) -> BotSettings:
@@ -77,11 +54,9 @@ def bot_settings(fake: FakeTelegram, **overrides: Any) -> BotSettings:
 
 
 @asynccontextmanager
-async def running_bot(
-    fake: FakeTelegram, desk: Newsdesk, *, answerer: Answerer | None = None, **overrides: Any
-) -> AsyncIterator[App]:
+async def running_bot(fake: FakeTelegram, desk: Newsdesk, **overrides: Any) -> AsyncIterator[App]:
     """The real Application, started and receiving updates; stopped cleanly afterwards."""
-    app = build_application(bot_settings(fake, **overrides), desk, answerer=answerer)
+    app = build_application(bot_settings(fake, **overrides), desk)
     async with app:
         await app.start()
         await start_updates(app, poll_timeout=1)

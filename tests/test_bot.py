@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 
 import pytest
 
 from newsdesk.bot.callbacks import INLINE_OFF
 from newsdesk.bot.format import answer_html, visible_len
-from newsdesk.bot.handlers import SOMETHING_WRONG
+from newsdesk.bot.handlers import EMPTY, SOMETHING_WRONG
+from newsdesk.config import Settings
 from newsdesk.index.answer import Answerer
 from newsdesk.index.desk import Newsdesk
 from newsdesk.ingest.models import RawArticle
@@ -118,6 +120,21 @@ async def test_user_mistakes_get_usage(
     assert "/ask" in reply["text"] and SOMETHING_WRONG not in reply["text"]
 
 
+async def test_archive_problems_told_in_a_chat_users_terms(
+    fake: FakeTelegram, bot_desk: Newsdesk, tmp_path: Path
+) -> None:
+    with Newsdesk(Settings(home=tmp_path / "empty"), embedder=bot_desk.embedder) as empty:
+        async with running_bot(fake, empty):
+            nothing = await reply_to(fake, fake.private_message(ALICE, QUESTION))
+    bot_desk.settings.index_path.write_bytes(b"corrupt")
+    with Newsdesk(bot_desk.settings, embedder=bot_desk.embedder) as broken:
+        async with running_bot(fake, broken):
+            unusable = await reply_to(fake, fake.private_message(ALICE, QUESTION))
+    assert nothing["text"] == EMPTY
+    assert "index needs rebuilding" in unusable["text"]
+    assert all("newsdesk" not in r["text"] for r in (nothing, unusable))  # no commands to run
+
+
 async def test_markup_and_arabic_questions(fake: FakeTelegram, bot_desk: Newsdesk) -> None:
     markup = 'Who was <b>killed</b> & "executed" in <Jassim> by ISIS\'s emir?'
     arabic = "من قتل في جاسم؟"
@@ -219,14 +236,14 @@ async def test_token_never_logged(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    async with running_bot(fake, bot_desk) as app:
+    async with running_bot(fake, bot_desk):
         # build_application quietens httpx; turn it up again to see that its URLs are redacted.
         caplog.set_level(logging.DEBUG, logger="httpx")
 
         def broken(question: str, **_: object) -> None:
             raise RuntimeError(f"the answerer failed with {TOKEN} in its message")
 
-        monkeypatch.setattr(app.bot_data["state"].answerer, "ask", broken)
+        monkeypatch.setattr(bot_desk, "ask", broken)
         reply = await reply_to(fake, fake.private_message(ALICE, QUESTION))
     secret = TOKEN.split(":")[1]
     assert reply["text"] == SOMETHING_WRONG
@@ -341,11 +358,11 @@ async def test_long_answer_split_into_valid_messages(
 ) -> None:
     bot_desk.ingest_items(crew_reports())
     # The real answer path, allowed to quote a dozen sentences instead of three.
-    answerer = Answerer(bot_desk, k=12, max_sentences=12, max_chars=8000)
+    bot_desk.answerer = Answerer(bot_desk, k=12, max_sentences=12, max_chars=8000)
     question = "Which engineer repaired the Zarqa water plant after the flood?"
-    expected = answerer.ask(question)
+    expected = bot_desk.ask(question)
     assert visible_len(answer_html(expected)) > 4096 and len(expected.sources) >= 8
-    async with running_bot(fake, bot_desk, answerer=answerer):
+    async with running_bot(fake, bot_desk):
         update = fake.private_message(ALICE, question)
         chat_id, message_id = ALICE["id"], update["message"]["message_id"]
         await fake.wait_for(  # the piece with the buttons

@@ -14,10 +14,11 @@ from pathlib import Path
 import click
 import pytest
 
-from newsdesk.bot import cli_bot
+from newsdesk.bot import app as bot_app
 from newsdesk.bot.admin import ONLY_ADMINS
 from newsdesk.bot.app import build_application
 from newsdesk.bot.cli_bot import settings_from_env
+from newsdesk.errors import NewsdeskError
 from newsdesk.index.desk import Newsdesk
 
 from botkit import (
@@ -128,7 +129,7 @@ async def test_non_admins_are_refused(fake: FakeTelegram, bot_desk: Newsdesk) ->
             await reply_to(fake, fake.private_message(MALLORY, "/delete 1")),
         ]
     assert [r["text"] for r in replies] == [ONLY_ADMINS] * 3
-    assert bot_desk.archive.stats()["articles"] == 1
+    assert bot_desk.stats().articles == 1
     assert not any(c.method == "getFile" for c in fake.calls)
 
 
@@ -224,9 +225,9 @@ def test_other_errors_stopping_the_bot_are_redacted(
     def crash(_: object) -> None:
         raise OSError(f"cannot reach /bot{TOKEN}/getMe with secret hook-Secret-42")
 
-    monkeypatch.setattr(cli_bot, "run", crash)
-    with pytest.raises(click.ClickException) as caught:
-        cli_bot.serve(app)
-    message = caught.value.format_message()
+    monkeypatch.setattr(bot_app, "run", crash)
+    with pytest.raises(NewsdeskError) as caught:
+        bot_app.serve(app)
+    message = str(caught.value)
     assert message.startswith("the bot stopped: OSError(") and "/bot<token>/getMe" in message
     assert TOKEN.split(":")[1] not in message and "hook-Secret-42" not in message

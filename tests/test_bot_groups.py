@@ -78,15 +78,14 @@ async def test_typing_shown_once_in_groups(
 ) -> None:
     """Chat actions count against a group's 20 requests a minute: one per answer there."""
     monkeypatch.setattr(replies, "TYPING_EVERY", 0.05)  # a slow answer in fast motion
-    async with running_bot(fake, bot_desk) as app:
-        state = app.bot_data["state"]
-        ask = state.answerer.ask
+    ask = bot_desk.ask
 
-        def slow(question: str, **kwargs: Any) -> Answer:
-            time.sleep(0.5)
-            return ask(question, **kwargs)
+    def slow(question: str, **kwargs: Any) -> Answer:
+        time.sleep(0.5)
+        return ask(question, **kwargs)
 
-        monkeypatch.setattr(state.answerer, "ask", slow)
+    monkeypatch.setattr(bot_desk, "ask", slow)
+    async with running_bot(fake, bot_desk):
         in_group = await reply_to(fake, fake.group_message(GROUP, ALICE, f"/ask {QUESTION}"))
         in_private = await reply_to(fake, fake.private_message(ALICE, QUESTION))
     actions = [c.params["chat_id"] for c in fake.calls if c.method == "sendChatAction"]

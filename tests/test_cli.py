@@ -11,7 +11,6 @@ import pytest
 from click.testing import CliRunner, Result
 
 from newsdesk.bot.cli import cli
-from newsdesk.bot.clikit import Context
 from newsdesk.config import Settings
 from newsdesk.index.embedder import SentenceTransformerEmbedder
 
@@ -22,8 +21,10 @@ Run = Callable[..., Result]
 
 @pytest.fixture
 def run(settings: Settings, embedder: SentenceTransformerEmbedder) -> Run:
+    """The command line in this process, on the test's archive (and the session's model)."""
+
     def invoke(*args: str, input: bytes | None = None) -> Result:
-        return CliRunner().invoke(cli, list(args), obj=Context(settings, embedder), input=input)
+        return CliRunner().invoke(cli, ["--home", str(settings.home), *args], input=input)
 
     return invoke
 
@@ -109,6 +110,8 @@ def test_check_reports_drift_and_reindex_fixes_it(run: Run, settings: Settings) 
     settings.index_path.unlink()
     broken = run("check")
     assert broken.exit_code == 1 and "newsdesk reindex" in broken.output
+    searched = run("search", "Jassim")  # the library's error, and the command that fixes it
+    assert searched.exit_code == 1 and "is missing; run `newsdesk reindex`" in searched.output
     fixed = run("reindex", "-q")
     assert fixed.exit_code == 0 and "reindexed" in fixed.output
     assert "ok:" in run("check").output
@@ -116,7 +119,7 @@ def test_check_reports_drift_and_reindex_fixes_it(run: Run, settings: Settings) 
 
 
 def test_search_on_bad_queries_is_a_clean_error(run: Run) -> None:
-    assert "archive is empty" in run("search", "anything").output
+    assert "archive is empty; add articles with `newsdesk ingest" in run("search", "x").output
     run("ingest", "-q", str(SEED))
     result = run("search", "?!?")
     assert result.exit_code == 1 and "no words" in result.output

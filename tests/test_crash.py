@@ -8,7 +8,6 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,6 +16,8 @@ from newsdesk.errors import ArchiveError
 from newsdesk.index.desk import Newsdesk
 from newsdesk.index.embedder import SentenceTransformerEmbedder
 from newsdesk.ingest.archive import Archive
+
+from conftest import NEWSDESK
 
 ARTICLES = 150
 
@@ -48,14 +49,7 @@ def test_sigkill_mid_ingest_leaves_whole_articles(
     write_corpus(corpus)
     env = os.environ | {"HF_HUB_OFFLINE": "1", "NEWSDESK_HOME": str(settings.home)}
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from newsdesk.bot.cli import main; main()",
-            "ingest",
-            "-q",
-            str(corpus),
-        ],
+        [*NEWSDESK, "ingest", "-q", str(corpus)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -99,14 +93,7 @@ def test_two_ingests_at_once_both_finish(
                 )
         runs.append(
             subprocess.Popen(
-                [
-                    sys.executable,
-                    "-c",
-                    "from newsdesk.bot.cli import main; main()",
-                    "ingest",
-                    "-q",
-                    str(corpus),
-                ],
+                [*NEWSDESK, "ingest", "-q", str(corpus)],
                 env=env,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,

@@ -6,11 +6,8 @@ import html
 import logging
 import sys
 
-import pytest
-
 from newsdesk.bot.app import RedactToken
 from newsdesk.bot.format import answer_html, esc, link, split_html, visible_len
-from newsdesk.bot.limits import QuestionBudget
 from newsdesk.index.answer import Answer, Source
 
 from fake_telegram_html import parse_html
@@ -72,18 +69,6 @@ def test_split_counts_what_telegram_counts() -> None:
     assert split_html("  \n ") == []
     link_heavy = link("t", "https://example.org/" + "a" * 3000) * 3  # long markup, short text
     assert split_html(link_heavy) == [link_heavy]
-
-
-def test_budget_is_a_sliding_window() -> None:
-    now = [0.0]
-    budget = QuestionBudget(3, 60, clock=lambda: now[0])
-    assert [budget.take(1) for _ in range(3)] == [0.0, 0.0, 0.0]
-    now[0] = 20
-    assert budget.take(1) == pytest.approx(40)  # the first question frees its slot at 60 s
-    assert budget.take(2) == 0.0  # budgets are per user
-    now[0] = 60  # all three have left the window
-    assert [budget.take(1) for _ in range(3)] == [0.0, 0.0, 0.0]
-    assert budget.take(1) == pytest.approx(60)
 
 
 def test_token_redacted_from_messages_and_tracebacks() -> None:

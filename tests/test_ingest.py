@@ -44,7 +44,7 @@ def test_reingest_changes_nothing(seed_desk: Newsdesk) -> None:
         "chunks": 0,
     }
     after = seed_desk.archive.stats()
-    assert (after["articles"], after["chunks"]) == (before["articles"], before["chunks"])
+    assert (after.articles, after.chunks) == (before.articles, before.chunks)
     assert len(seed_desk.indexer.vectors) == vectors
 
 
@@ -64,7 +64,7 @@ def test_changed_text_under_same_id_replaces_chunks(desk: Newsdesk, tmp_path: Pa
     hits = desk.search("flooded old town rain")
     assert all("flooded" not in h.text for h in hits)
     assert desk.check().ok
-    assert len(desk.indexer.vectors) == desk.archive.stats()["chunks"]
+    assert len(desk.indexer.vectors) == desk.stats().chunks
 
 
 def test_deleted_article_never_comes_back(seed_desk: Newsdesk, tmp_path: Path) -> None:
@@ -80,7 +80,7 @@ def test_deleted_article_never_comes_back(seed_desk: Newsdesk, tmp_path: Path) -
     for query in ["Who was killed in Jassim?", "Ayoub al-Jebawi", "ISIS emirate Daraa"]:
         assert all(h.article.id != seed_id for h in seed_desk.search(query, 10))
     assert seed_desk.check().ok
-    assert len(seed_desk.indexer.vectors) == seed_desk.archive.stats()["chunks"]
+    assert len(seed_desk.indexer.vectors) == seed_desk.stats().chunks
 
 
 def test_lightly_edited_copy_joins_the_same_story(seed_desk: Newsdesk, tmp_path: Path) -> None:
