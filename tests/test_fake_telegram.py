@@ -224,6 +224,20 @@ async def test_spec_method_not_implemented(fake: FakeTelegram) -> None:
     assert fake.refused[0].params["options"] == [{"text": "a"}, {"text": "b"}]
 
 
+async def test_message_drafts_only_in_private_chats(fake: FakeTelegram) -> None:
+    alice(fake)
+    group: dict[str, Any] = {"id": -100, "type": "group", "title": "Desk"}
+    fake.register_chat(group)
+    async with ptb_bot(fake) as bot:
+        assert await bot.send_message_draft(ALICE_ID, 7, "Writ<b>ing</b>", parse_mode="HTML")
+        with pytest.raises(BadRequest, match="only to private chats"):
+            await bot.send_message_draft(group["id"], 7, "Writing")
+        with pytest.raises(BadRequest, match="non-zero"):
+            await bot.send_message_draft(ALICE_ID, 0, "Writing")
+    assert fake.drafts(ALICE_ID) == [{"chat_id": ALICE_ID, "draft_id": 7, "text": "Writing"}]
+    assert [r.method for r in fake.refused] == ["sendMessageDraft"] * 2
+
+
 async def test_spec_file_decides_what_exists(tmp_path: Path) -> None:
     spec = json.loads(DEFAULT_SPEC_PATH.read_text(encoding="utf-8"))
     spec["methods"]["sendTelepathy"] = {"name": "sendTelepathy", "fields": [], "returns": []}
