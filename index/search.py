@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from newsdesk.errors import EmptyArchiveError, QueryError
+from newsdesk.ingest import arabic
 from newsdesk.ingest.archive import Archive, Article, ChunkHit, Filters
 
 from .embedder import Embedder
@@ -28,6 +29,11 @@ STOPWORDS = frozenset(
     than too very can will just don should now is are was were be been being have has had having do
     does did doing i me my we our you your he him his she her it its they them their what which who
     whom this that these those am would could ought s t tell say said says also as""".split()
+) | frozenset(
+    # Arabic question and function words, folded as the keyword index folds them.
+    arabic.fold_word(w)
+    for w in """من في على عن إلى ما ماذا متى أين كيف لماذا هل هو هي هم هن التي الذي الذين و أو
+    ثم قد لقد كان كانت يكون مع هذا هذه ذلك تلك بين بعد قبل عند كل أي لم لن إن أن""".split()
 )
 _TERM = re.compile(r"\w+", re.UNICODE)
 
@@ -47,8 +53,10 @@ class Hit:
 
 
 def query_terms(query: str) -> list[str]:
-    """Content words of a query, stop words dropped (kept when nothing else is left)."""
-    words = [w for w in _TERM.findall(query.lower()) if len(w) > 1 or w.isdigit()]
+    """Content words of a query (Arabic ones folded), stop words dropped (kept when nothing
+    else is left)."""
+    # Folded before splitting: Arabic diacritics are not word characters to a regex.
+    words = [w for w in _TERM.findall(arabic.fold(query.lower())) if len(w) > 1 or w.isdigit()]
     content = [w for w in words if w not in STOPWORDS] or words
     return list(dict.fromkeys(content))[:MAX_TERMS]
 
@@ -82,7 +90,14 @@ class Searcher:
         terms = query_terms(query)
         if not terms:
             return []
-        match = " OR ".join('"' + t.replace('"', "") + '"' for t in terms)
+        # An Arabic word may be a name the archive spells in Latin letters: جاسم → Jassim.
+        names = [
+            name
+            for term in terms
+            if arabic.has_arabic(term) and (shape := arabic.skeleton(term))
+            for name in self.archive.names_like(shape)
+        ]
+        match = " OR ".join('"' + t.replace('"', "") + '"' for t in dict.fromkeys(terms + names))
         return self.archive.keyword_search(match, k, filters)
 
     def search(

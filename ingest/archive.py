@@ -20,7 +20,7 @@ import sqlite_utils
 
 from newsdesk.errors import ArchiveError, ArticleNotFound
 
-from . import dedup
+from . import arabic, dedup
 from .chunk import Chunk
 from .models import RawArticle
 from .schema import migrate
@@ -165,6 +165,9 @@ class Archive:
             path.parent.mkdir(parents=True, exist_ok=True)
             # The bot answers on worker threads; the lock below serialises access.
             conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+            # Python's folding in SQL, so migrations can re-fold what is already stored.
+            conn.create_function("newsdesk_fold", 1, arabic.fold, deterministic=True)
+            conn.create_function("newsdesk_names", 1, _names_json, deterministic=True)
             self.db = sqlite_utils.Database(conn)
             self._prepare()
         except sqlite3.DatabaseError as e:
@@ -286,7 +289,12 @@ class Archive:
                 )
                 self.db.execute(
                     "INSERT INTO chunks_fts (rowid, text, title) VALUES (?, ?, ?)",
-                    [chunk_id, chunk.text, title],
+                    [chunk_id, arabic.fold(chunk.text), arabic.fold(title)],
+                )
+                self.db.conn.executemany(
+                    "INSERT INTO names VALUES (?, ?, 1) "
+                    "ON CONFLICT (name) DO UPDATE SET chunks = chunks + 1",
+                    _named(chunk.text),
                 )
             return StoreResult(status, article_id, duplicate_of, removed)
 
@@ -436,6 +444,14 @@ class Archive:
             ).fetchall()
         return [(r[0], r[1]) for r in rows]
 
+    def names_like(self, skeleton: str, limit: int = 2) -> list[str]:
+        """The archive's Latin names with this consonant skeleton, the most used first."""
+        rows = self.rows(
+            "SELECT name FROM names WHERE skeleton = ? ORDER BY chunks DESC LIMIT ?",
+            [skeleton, limit],
+        )
+        return [r[0] for r in rows]
+
     def allowed_chunk_ids(self, chunk_ids: Sequence[int], filters: Filters) -> set[int]:
         """Which of these chunks exist and pass the filters."""
         if not chunk_ids:
@@ -521,3 +537,12 @@ def _article(row: dict[str, Any]) -> Article:
         ingested_at=row["ingested_at"],
         updated_at=row["updated_at"],
     )
+
+
+def _named(text: str) -> list[tuple[str, str]]:
+    """(name, skeleton) for the Latin names of a text that have a usable skeleton."""
+    return [(n, sk) for n in sorted(arabic.latin_names(text)) if (sk := arabic.skeleton(n))]
+
+
+def _names_json(text: str) -> str:
+    return json.dumps(_named(text))

@@ -15,7 +15,8 @@ _ABBREVIATIONS = frozenset(
 )
 # A sentence ends at . ! ? … or the Arabic question mark / full stop, optionally followed by
 # closing quotes or brackets, then whitespace.
-_BOUNDARY = re.compile(r"[.!?…؟۔]+[\"'”’»)\]]*(?=\s)")
+# Sentence ends, Arabic ones (؟ question mark, ؛ semicolon, ۔ full stop) included.
+_BOUNDARY = re.compile(r"[.!?…؟؛۔]+[\"'”’»)\]]*(?=\s)")
 _WORD = re.compile(r"\S+")
 
 

@@ -37,6 +37,13 @@ _FRONT_KEYS = {"title", "date", "source", "url", "author", "place", "language"}
 _DATELINE = re.compile(
     r"(?P<place>[A-Z][A-Z.'’ -]*[A-Z])(?:,[^(\n]{0,40})?\s*\((?P<source>[^()\n]{2,60})\)\s*[–—-]"
 )
+# "درعا – نورث برس": an Arabic place, a dash, the outlet, then a dash, a colon or a line end.
+_ARABIC_DATELINE = re.compile(
+    r"(?P<place>[\u0621-\u064a ]{2,30}?)\s+[–—-]\s+(?P<source>[\u0621-\u064a ]{2,30}?)"
+    r"\s*(?:[–—:-]|\n|$)"
+)
+# Outlets that publish in Arabic and English, under their English name in both.
+_OUTLETS = {"نورث برس": "North Press"}
 _BYLINE = re.compile(r"\(?\s*(?:Reporting|Reported|Writing|Written)\s+by\s+(?P<name>[^;()\n]+)")
 _MAX_TITLE_CHARS = 250
 _RECORD_FIELDS = ("title", "date", "source", "url", "language", "author", "place")
@@ -105,6 +112,10 @@ def parse_text(text: str) -> RawArticle:
     if dateline := _DATELINE.match(body):
         fields.setdefault("place", dateline["place"].title())
         fields.setdefault("source", dateline["source"].strip())
+    elif dateline := _ARABIC_DATELINE.match(body):
+        source = dateline["source"].strip()
+        fields.setdefault("place", dateline["place"].strip())
+        fields.setdefault("source", _OUTLETS.get(source, source))
     for line in [ln for ln in lines if ln.strip()][-3:][::-1]:
         if byline := _BYLINE.match(line.strip()):
             fields.setdefault("author", byline["name"].strip().rstrip("."))

@@ -85,6 +85,20 @@ MIGRATIONS: list[str] = [
     CREATE TABLE bot_questions (scope TEXT NOT NULL, user_id INTEGER NOT NULL, at REAL NOT NULL);
     CREATE INDEX bot_questions_user ON bot_questions(scope, user_id, at);
     """,
+    """
+    -- Arabic: the keyword index holds folded text (see ingest/arabic.py), so أحمد, احمد and
+    -- أَحْمَد are one word; names holds the archive's Latin names by consonant skeleton, for
+    -- Arabic questions about names spelled in English ("جاسم" → "Jassim").
+    DELETE FROM chunks_fts;
+    INSERT INTO chunks_fts (rowid, text, title)
+        SELECT c.id, newsdesk_fold(c.text), newsdesk_fold(a.title)
+        FROM chunks c JOIN articles a ON a.id = c.article_id;
+    CREATE TABLE names (name TEXT PRIMARY KEY, skeleton TEXT NOT NULL, chunks INTEGER NOT NULL);
+    CREATE INDEX names_skeleton ON names(skeleton);
+    INSERT INTO names (name, skeleton, chunks)
+        SELECT j.value ->> 0, j.value ->> 1, count(*)
+        FROM chunks c, json_each(newsdesk_names(c.text)) j GROUP BY 1;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
