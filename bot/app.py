@@ -126,6 +126,7 @@ def build_application(settings: BotSettings, desk: Newsdesk) -> App:
         desk=desk,
         executor=ThreadPoolExecutor(settings.answer_threads, thread_name_prefix="newsdesk-bot"),
         changes=ThreadPoolExecutor(1, thread_name_prefix="newsdesk-admin"),
+        writer=ThreadPoolExecutor(1, thread_name_prefix="newsdesk-writer"),
     )
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
     text = filters.TEXT & ~filters.COMMAND

@@ -32,6 +32,8 @@ class BotState:
     desk: Newsdesk
     executor: ThreadPoolExecutor  # answers, searches, listings, the chat memory
     changes: ThreadPoolExecutor  # one thread: uploads, /add and /delete
+    writer: ThreadPoolExecutor  # one thread: generated answers, one at a time (CPU-bound)
+    writing: int = 0  # generated answers running or waiting for the writer
 
     async def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Call fn on an answering thread, so blocking work never stalls the event loop."""
@@ -45,7 +47,7 @@ class BotState:
         """Wait for work under way, so the desk is not closed under it; drop queued work."""
         # An admin's upload is finished rather than cut: say why stopping may take a while.
         log.info("stopping: finishing answers and any ingest under way")
-        for pool in (self.changes, self.executor):
+        for pool in (self.writer, self.changes, self.executor):
             pool.shutdown(wait=True, cancel_futures=True)
 
 

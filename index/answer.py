@@ -68,6 +68,9 @@ class Answer:
     closest: list[Source] = field(default_factory=list)  # the nearest articles when abstaining
     retrieved: list[Source] = field(default_factory=list)  # every retrieved article, best first
     period: str | None = None  # the publication dates the question was limited to
+    # Set when a language model was asked: "grounded" (its answer is this one), or why the
+    # extractive answer stands ("declined", "replaced: …" by the check, "failed: …").
+    generated: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, for JSON (the bot keeps its answers across restarts)."""

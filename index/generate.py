@@ -7,14 +7,20 @@ capitalised name in it occurs in a passage it cites; otherwise the extractive an
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from newsdesk.errors import GenerationError
 from newsdesk.ingest.archive import Article
 
+from .answer import Answer, source_of
 from .llm import ChatMessage, ChatModel
 from .search import STOPWORDS, Hit
+
+log = logging.getLogger(__name__)
 
 SYSTEM = (
     "You answer questions about the news using only the numbered passages you are given. "
@@ -23,13 +29,20 @@ SYSTEM = (
     "[2]. Copy names, numbers and dates exactly as the passages write them. If the passages do "
     "not answer the question, reply exactly: Not in the archive."
 )
+# Said again last: small models follow the instruction nearest the answer best.
+REMINDER = (
+    "Answer in one or two sentences with every name and number that answers the question, "
+    "ending each sentence with the number of the passage it comes from, like [1]."
+)
 DECLINED = re.compile(r"^\W*not in the archive\W*$", re.I)
 _CITATION = re.compile(r"\[(\d{1,3})\]")
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 # A capitalised word, or a run of them joined by name particles ("Ayoub al-Jebawi").
 _NAME = re.compile(r"[A-Z][\w'’\-]+(?:\s+(?:al-|bin\s+|de\s+)?[A-Z][\w'’\-]+)*")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:]\s+|\]\s+)$")
-MAX_PASSAGE_CHARS = 700  # per article: about two passages of news copy
+# Passage text in a prompt: about 500 tokens, read in ~5 s by a 1.5B model on 2 cores.
+PROMPT_CHARS = 2000
+MIN_ARTICLE_CHARS = 400  # per article: about two passages of news copy
 
 
 @dataclass
@@ -56,18 +69,36 @@ class Checked:
 
 
 def number_passages(hits: Sequence[Hit], articles: int = 5) -> list[Numbered]:
-    """The top articles' passages, one number per article, best article first."""
-    texts: dict[int, list[str]] = {}
+    """The top articles' passages, one number per article, best article and passage first;
+    overlapping passages of an article told once."""
+    spans: dict[int, list[tuple[int, int]]] = {}
     first: dict[int, Article] = {}
     for hit in hits:
-        if hit.article.id not in texts and len(texts) == articles:
+        if hit.article.id not in spans and len(spans) == articles:
             continue
         first.setdefault(hit.article.id, hit.article)
-        texts.setdefault(hit.article.id, []).append(" ".join(hit.text.split()))
-    return [
-        Numbered(n, first[article_id], " … ".join(parts)[:MAX_PASSAGE_CHARS])
-        for n, (article_id, parts) in enumerate(texts.items(), 1)
-    ]
+        spans.setdefault(hit.article.id, []).append((hit.start, hit.end))
+    # The prompt's room is shared: one article alone may show more of itself.
+    room = max(MIN_ARTICLE_CHARS, PROMPT_CHARS // max(len(spans), 1))
+    numbered = []
+    for n, (article_id, ranked) in enumerate(spans.items(), 1):
+        text = first[article_id].text
+        parts = [" ".join(text[s:e].split()) for s, e in _merged(ranked)]
+        numbered.append(Numbered(n, first[article_id], " … ".join(parts)[:room]))
+    return numbered
+
+
+def _merged(ranked: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Character spans, best first, each joined with the later ones it overlaps."""
+    out: list[tuple[int, int]] = []
+    for start, end in ranked:
+        for i, (s, e) in enumerate(out):
+            if start <= e and end >= s:
+                out[i] = (min(s, start), max(e, end))
+                break
+        else:
+            out.append((start, end))
+    return out
 
 
 def prompt(question: str, numbered: Sequence[Numbered]) -> list[ChatMessage]:
@@ -76,15 +107,27 @@ def prompt(question: str, numbered: Sequence[Numbered]) -> list[ChatMessage]:
     for p in numbered:
         about = ", ".join(x for x in (p.article.source, (p.article.date or "")[:10]) if x)
         lines.append(f"[{p.n}] {p.article.title} ({about or 'undated'}): {p.text}")
-    user = "Passages:\n" + "\n".join(lines) + f"\n\nQuestion: {question}"
+    user = "Passages:\n" + "\n".join(lines) + f"\n\nQuestion: {question}\n\n{REMINDER}"
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
 
 
 def check(text: str, numbered: Sequence[Numbered]) -> Checked:
-    """Whether a generated answer holds: its citations exist, and what it states is in them."""
+    """Whether a generated answer holds: its citations exist, and what it states is in them.
+
+    Small models often state the fact and forget the [n]: an answer citing nothing is
+    credited to the best passage that holds every number and name in it, if one does."""
     text = " ".join(text.split())
     if DECLINED.match(text):
         return Checked(text, declined=True)
+    if not _CITATION.search(text):
+        for p in numbered:
+            credited = _checked(f"{text.rstrip()} [{p.n}]", numbered)
+            if credited.grounded:
+                return credited
+    return _checked(text, numbered)
+
+
+def _checked(text: str, numbered: Sequence[Numbered]) -> Checked:
     by_number = {p.n: p for p in numbered}
     cited_numbers = list(dict.fromkeys(int(n) for n in _CITATION.findall(text)))
     problems = [f"cites [{n}], which is not a passage" for n in cited_numbers if n not in by_number]
@@ -107,8 +150,67 @@ def check(text: str, numbered: Sequence[Numbered]) -> Checked:
     return Checked(text, cited, sorted(set(problems)))
 
 
-def write(
-    model: ChatModel, question: str, numbered: Sequence[Numbered], *, max_tokens: int = 160
-) -> Iterator[str]:
-    """The model's answer, piece by piece as it writes."""
-    yield from model.stream(prompt(question, numbered), max_tokens=max_tokens)
+class Writing:
+    """One generated answer on its way, begun from an extractive answer that already stands.
+
+    `pieces()` yields the text as the model writes it (it blocks: run it on a worker thread);
+    `answer()` is then the generated answer if it holds, else the extractive one, marked with
+    what happened (`Answer.generated`)."""
+
+    def __init__(
+        self,
+        model: ChatModel,
+        extractive: Answer,
+        hits: Sequence[Hit],
+        *,
+        articles: int = 5,
+        max_tokens: int = 160,
+        timeout: float = 120.0,
+    ) -> None:
+        self.model, self.extractive = model, extractive
+        self.numbered = number_passages(hits, articles)
+        self.max_tokens, self.timeout = max_tokens, timeout
+        self.text = ""
+        self.failure: str | None = None
+
+    def pieces(self) -> Iterator[str]:
+        deadline = time.monotonic() + self.timeout
+        messages = prompt(self.extractive.question, self.numbered)
+        try:
+            for piece in self.model.stream(messages, max_tokens=self.max_tokens):
+                self.text += piece
+                yield piece
+                if time.monotonic() > deadline:
+                    self.failure = f"timed out after {self.timeout:g} s"
+                    return
+        except GenerationError as e:
+            log.warning("generation failed: %s", e)
+            self.failure = str(e)
+
+    def answer(self) -> Answer:
+        """The checked generated answer, or the extractive one with the reason it stands."""
+        if self.failure:
+            return replace(self.extractive, generated=f"failed: {self.failure}")
+        checked = check(self.text, self.numbered)
+        if checked.declined:
+            return replace(self.extractive, generated="declined")
+        if not checked.grounded:
+            log.info("generated answer replaced: %s", "; ".join(checked.problems))
+            return replace(self.extractive, generated="replaced: " + checked.problems[0])
+        # Sources numbered in the order the text first cites them, as extractive answers are.
+        renumber = {p.n: i for i, p in enumerate(checked.cited, 1)}
+        text = _CITATION.sub(lambda m: f"[{renumber.get(int(m.group(1)), 0)}]", checked.text)
+        scores = {s.article_id: s.score for s in self.extractive.retrieved}
+        sources = [
+            source_of(renumber[p.n], p.article, scores.get(p.article.id, 0.0))
+            for p in checked.cited
+        ]
+        return replace(
+            self.extractive, text=text, sources=sources, generated="grounded", closest=[]
+        )
+
+    def run(self) -> Answer:
+        """Write the whole answer, then check it (the CLI's way; the bot streams `pieces`)."""
+        for _ in self.pieces():
+            pass
+        return self.answer()

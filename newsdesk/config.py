@@ -102,6 +102,8 @@ class BotSettings:
     # run on one more thread of their own, never on these.
     answer_threads: int = 2
     concurrent_updates: int = 32
+    # Generated answers waiting or running at most; beyond, the extractive answer stands.
+    generation_queue: int = 3
     webhook_url: str | None = None  # None: long polling
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = 8443

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import socket
+from dataclasses import replace
 
 import pytest
 
 from newsdesk.errors import GenerationError
-from newsdesk.index.generate import Numbered, check, number_passages, prompt
+from newsdesk.index.answer import Answer, source_of
+from newsdesk.index.generate import Numbered, Writing, check, number_passages, prompt
 from newsdesk.index.llm import OpenAICompatible, chatml
 from newsdesk.index.search import Hit
 from newsdesk.ingest.archive import Article
@@ -21,12 +23,19 @@ JASSIM = (
 MESSAGES = [{"role": "user", "content": "Who was killed in Jassim?"}]
 
 
-def article(n: int, source: str = "North Press") -> Article:
-    return Article(n, f"uid{n}", f"Title {n}", "text", source=source, date="2022-10-27")
+def passages(n: int, *texts: str) -> list[Hit]:
+    """Hits on passages of one article n (its text is theirs, in order), best first."""
+    body = " ".join(texts)
+    article = Article(n, f"uid{n}", f"Title {n}", body, source="North Press", date="2022-10-27")
+    hits, at = [], 0
+    for i, text in enumerate(texts):
+        hits.append(Hit(n * 100 + i, text, at, at + len(text), article, 1.0 / n))
+        at += len(text) + 1
+    return hits
 
 
 def hit(n: int, text: str) -> Hit:
-    return Hit(n * 10, text, 0, len(text), article(n), 1.0 / n)
+    return passages(n, text)[0]
 
 
 def five() -> list[Numbered]:
@@ -84,7 +93,8 @@ def test_slow_or_absent_server() -> None:
 
 
 def test_passages_numbered_by_article_with_outlet_and_date() -> None:
-    hits = [hit(1, "First."), hit(2, "Second."), hit(1, "First again."), hit(3, "Third.")]
+    first, again = passages(1, "First.", "First again.")
+    hits = [first, hit(2, "Second."), again, hit(3, "Third.")]
     numbered = number_passages(hits, articles=2)
     assert [(p.n, p.article.id, p.text) for p in numbered] == [
         (1, 1, "First. … First again."),
@@ -92,7 +102,15 @@ def test_passages_numbered_by_article_with_outlet_and_date() -> None:
     ]
     user = prompt("Who?", numbered)[1]["content"]
     assert "[1] Title 1 (North Press, 2022-10-27): First. … First again." in user
-    assert user.endswith("Question: Who?")
+    assert "Question: Who?\n\nAnswer in one or two sentences" in user
+
+
+def test_overlapping_passages_are_told_once_best_first() -> None:
+    one, two, three = passages(1, "A.", "B.", "C.")
+    overlapping = [replace(three, start=two.start), replace(one, end=two.end)]  # "B. C.", "A. B."
+    assert number_passages(overlapping)[0].text == "A. B. C."
+    apart = [three, one]
+    assert number_passages(apart)[0].text == "C. … A."
 
 
 def test_check_keeps_a_grounded_answer() -> None:
@@ -107,7 +125,7 @@ def test_check_keeps_a_grounded_answer() -> None:
     [
         ("Local groups killed 17 militants [1].", "the number 17 is in no cited passage"),
         ("Ayoub al-Jebawi was killed [7].", "cites [7], which is not a passage"),
-        ("Ayoub al-Jebawi was killed.", "cites no passage"),
+        ("Abu Omar was killed.", "cites no passage"),
         ("Abu Omar al-Masri was killed [1].", "the name 'Abu Omar al-Masri' is in no cited"),
         ("15 militants were killed [2].", "the number 15 is in no cited passage"),
     ],
@@ -116,6 +134,11 @@ def test_check_keeps_a_grounded_answer() -> None:
 def test_check_rejects_what_the_passages_do_not_say(text: str, problem: str) -> None:
     checked = check(text, five())
     assert not checked.grounded and any(p.startswith(problem) for p in checked.problems)
+
+
+def test_an_uncited_answer_is_credited_to_the_passage_holding_its_facts() -> None:
+    checked = check("Local groups killed 15 militants, among them Ayoub al-Jebawi.", five())
+    assert checked.grounded and checked.text.endswith("al-Jebawi. [1]")
 
 
 def test_not_in_the_archive_is_a_decline() -> None:
@@ -129,3 +152,43 @@ def test_chatml_prompt_ends_where_the_answer_begins() -> None:
         "<|im_start|>system\nRules.<|im_end|>\n<|im_start|>user\nQ?<|im_end|>\n"
         "<|im_start|>assistant\n"
     )
+
+
+def extractive_answer(hits: list[Hit]) -> Answer:
+    """What the extractive reader said: the fact's sentence, citing article 1."""
+    ranked = [source_of(i, h.article, h.score) for i, h in enumerate(hits, 1)]
+    return Answer(
+        "Who was killed in Jassim?", f"{JASSIM} [1]", True, ranked[:1], 5.0, None, [], ranked
+    )
+
+
+def written(*replies: Reply) -> Answer:
+    hits = [hit(1, JASSIM), hit(2, "Wheat prices rose in Hasakah by 30 percent.")]
+    with FakeOpenAI(*replies) as server:
+        model = OpenAICompatible(server.url, "m", retries=0)
+        return Writing(model, extractive_answer(hits), hits, max_tokens=60).run()
+
+
+def test_grounded_answer_replaces_the_extractive_one_with_its_own_sources() -> None:
+    answer = written(Reply(["Wheat prices rose", " by 30 percent [2]."]))
+    assert answer.generated == "grounded" and answer.answerable
+    assert answer.text == "Wheat prices rose by 30 percent [1]."  # numbered as first cited
+    assert [(s.n, s.article_id) for s in answer.sources] == [(1, 2)]
+
+
+@pytest.mark.parametrize(
+    ("reply", "outcome"),
+    [
+        (Reply(["Local groups killed 17 ISIS militants [1]."]), "replaced: the number 17"),
+        (Reply(["Ayoub al-Jebawi was killed [7]."]), "replaced: cites [7]"),
+        (Reply(["Not in the archive."]), "declined"),
+        (Reply(status=500), "failed: the language model server"),
+    ],
+    ids=["invented-number", "citation-7-of-2", "declined", "server-error"],
+)
+def test_extractive_answer_stands_when_the_generated_one_does_not(
+    reply: Reply, outcome: str
+) -> None:
+    answer = written(reply)
+    assert answer.generated is not None and answer.generated.startswith(outcome)
+    assert answer.text == f"{JASSIM} [1]" and [s.article_id for s in answer.sources] == [1]
