@@ -15,6 +15,7 @@ from newsdesk.ingest.archive import Filters
 
 from .cli_answer import ask_cmd, eval_cmd
 from .cli_bot import bot_cmd
+from .cli_feeds import feeds_cmd, watch_cmd
 from .clikit import ISO_DATE, PASSAGES, Context, article_json, article_line, echo_json
 
 
@@ -256,6 +257,8 @@ def reindex_cmd(obj: Context, quiet: bool) -> None:
 cli.add_command(ask_cmd)
 cli.add_command(eval_cmd)
 cli.add_command(bot_cmd)
+cli.add_command(feeds_cmd)
+cli.add_command(watch_cmd)
 
 
 def main() -> None:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import replace
 from datetime import date
 from typing import BinaryIO
 
 from newsdesk.config import Settings
+from newsdesk.errors import FeedError
 from newsdesk.ingest.archive import Archive, ArchiveStats, Article, Filters, StoreResult
+from newsdesk.ingest.feeds import Feed, FeedStore, PollResult, check_feed, fetch_feed
 from newsdesk.ingest.memory import ChatMemory
 from newsdesk.ingest.models import RawArticle, ReadFailure
 from newsdesk.ingest.pipeline import IngestReport, ingest
@@ -31,6 +34,7 @@ class Newsdesk:
         self.memory = ChatMemory(
             self.archive, keep_days=settings.memory_days, per_chat=settings.memory_per_chat
         )
+        self.feed_store = FeedStore(self.archive)
         self._embedder = embedder
         self._indexer: Indexer | None = None
         self._answerer: Answerer | None = None
@@ -199,6 +203,64 @@ class Newsdesk:
         self.archive.add_feedback(
             chat_id=chat_id, user_id=user_id, question=question, answer=answer, rating=rating
         )
+
+    # -- followed feeds -------------------------------------------------------------------
+
+    def add_feed(self, url: str, *, every: float | None = None, source: str | None = None) -> Feed:
+        """Follow an RSS or Atom feed (fetched once now to check it is one; FeedError if not).
+        Its items come in with the next `poll_feeds`."""
+        if self.feed_store.known_feed(url):
+            raise FeedError(f"the feed {url} is followed already")
+        document = check_feed(url, self.settings)
+        every = self.settings.feed_every if every is None else every
+        return self.feed_store.add(url, every=every, source=source, title=document.title)
+
+    def feeds(self) -> list[Feed]:
+        """The followed feeds, with how their last poll went."""
+        return self.feed_store.all()
+
+    def remove_feed(self, ref: str | int) -> Feed:
+        """Stop following a feed (by number or URL); its articles stay."""
+        return self.feed_store.remove(ref)
+
+    def next_feed_poll(self) -> float | None:
+        """When the next feed is due (unix time); None when none is followed."""
+        return self.feed_store.next_due()
+
+    def poll_feeds(
+        self, *, every_feed: bool = False, on_polled: Callable[[PollResult], object] | None = None
+    ) -> list[PollResult]:
+        """One pass over the due feeds (or all): fetch them side by side, store and index only
+        new items, and note each feed's state. One feed's failure never touches another's."""
+        store = self.feed_store
+        feeds = store.all() if every_feed else store.due()
+        if not feeds:
+            return []
+        results = []
+        pool = ThreadPoolExecutor(
+            min(self.settings.feed_workers, len(feeds)), thread_name_prefix="newsdesk-feed"
+        )
+        try:
+            now = store.clock()
+            futures = [
+                pool.submit(fetch_feed, feed, self.settings, store.known, now) for feed in feeds
+            ]
+            for future in as_completed(futures):
+                fetched = future.result()
+                # Indexed once after the pass, not once per feed: the index file is rewritten
+                # at each sync.
+                report = self.ingest_items(fetched.items, index=False)
+                added = report.count("added") + report.count("duplicate")
+                feed = store.record(fetched, added, self.settings.feed_max_backoff)
+                results.append(PollResult(feed, fetched.outcome, added, report.failures))
+                if on_polled:
+                    on_polled(results[-1])
+        finally:
+            # After Ctrl-C, feeds not yet fetched are dropped rather than waited for.
+            pool.shutdown(wait=False, cancel_futures=True)
+        if any(r.added for r in results):
+            self.indexer.sync()
+        return results
 
     # -- the vector index ----------------------------------------------------------------
 

@@ -32,3 +32,15 @@ class QueryError(NewsdeskError):
 
 class EmptyArchiveError(NewsdeskError):
     """The archive holds no articles yet."""
+
+
+class FeedError(NewsdeskError):
+    """A feed cannot be followed: not a feed, unreachable, or followed already."""
+
+
+class FeedNotFound(FeedError):
+    """No followed feed has the given number or URL."""
+
+
+class FollowNotFound(NewsdeskError):
+    """A chat follows no story with the given number or topic."""
