@@ -13,15 +13,18 @@ from newsdesk.config import Settings
 from newsdesk.errors import FeedError
 from newsdesk.ingest.archive import Archive, ArchiveStats, Article, Filters, StoreResult
 from newsdesk.ingest.feeds import Feed, FeedStore, PollResult, check_feed, fetch_feed
+from newsdesk.ingest.follows import AlertMessage, Follow, FollowStore, QueuedAlert
 from newsdesk.ingest.memory import ChatMemory
 from newsdesk.ingest.models import RawArticle, ReadFailure
 from newsdesk.ingest.pipeline import IngestReport, ingest
 from newsdesk.ingest.readers import read_inputs
 
+from .alerts import Matcher, topic_terms
 from .answer import Answer, Answerer, FollowUp
 from .embedder import Embedder, load_embedder
 from .indexer import SYNC_BATCH, CheckReport, Indexer, Progress
 from .search import Hit, Mode, Searcher
+from .timeline import CANDIDATES_PER_LINE, TimelineEntry, build_timeline
 
 
 class Newsdesk:
@@ -35,6 +38,7 @@ class Newsdesk:
             self.archive, keep_days=settings.memory_days, per_chat=settings.memory_per_chat
         )
         self.feed_store = FeedStore(self.archive)
+        self.follow_store = FollowStore(self.archive)
         self._embedder = embedder
         self._indexer: Indexer | None = None
         self._answerer: Answerer | None = None
@@ -261,6 +265,69 @@ class Newsdesk:
         if any(r.added for r in results):
             self.indexer.sync()
         return results
+
+    # -- follows and timelines ------------------------------------------------------------
+
+    def follow(self, chat_id: int, topic: str, user_id: int | None = None) -> Follow:
+        """Follow a story in a chat: articles ingested from now on that match it raise an
+        alert (QueryError for a topic of only common words)."""
+        topic_terms(topic)
+        return self.follow_store.add(chat_id, topic, user_id)
+
+    def follows(self, chat_id: int | None = None) -> list[Follow]:
+        """The follows of one chat, or of every chat."""
+        store = self.follow_store
+        return store.all() if chat_id is None else store.of_chat(chat_id)
+
+    def unfollow(self, chat_id: int, ref: str) -> Follow:
+        """Stop a chat's follow, by its number or its topic (FollowNotFound)."""
+        return self.follow_store.remove(chat_id, ref)
+
+    def match_follows(self) -> int:
+        """Match the articles ingested since the last call (by any process) against every
+        follow and queue an alert per chat and story; returns how many were queued."""
+        store, queued = self.follow_store, 0
+        while articles := store.unchecked():
+            follows = store.all()
+            alerts = []
+            if follows:
+                self.indexer.refresh()
+                matcher = Matcher(self.archive, self.embedder, self.indexer.vectors)
+                for f in follows:
+                    newer = [a for a in articles if a.id > f.after_article]
+                    for article_id, score in matcher.scores(f.topic, newer).items():
+                        if score >= self.settings.follow_threshold:
+                            article = next(a for a in newer if a.id == article_id)
+                            story = article.cluster_id or article.id
+                            alerts.append(QueuedAlert(f.chat_id, story, article_id, f.id, score))
+            queued += store.queue(alerts, checked_up_to=articles[-1].id)
+        return queued
+
+    def due_alerts(self, per_hour: int) -> list[AlertMessage]:
+        """Alert messages to send now, within each chat's hourly budget."""
+        return self.follow_store.due(per_hour)
+
+    def alert_sent(self, message: AlertMessage) -> None:
+        """Note that an alert message went out (or never will: the chat is gone)."""
+        self.follow_store.sent(message)
+
+    def timeline(
+        self, topic: str, *, filters: Filters = Filters(), limit: int | None = None
+    ) -> list[TimelineEntry]:
+        """The stories matching a topic, oldest first, one entry per story."""
+        topic_terms(topic)
+        limit = limit or self.settings.timeline_max
+        hits = self.search(topic, limit * CANDIDATES_PER_LINE, filters=filters)
+        matcher = Matcher(self.archive, self.embedder, self.indexer.vectors)
+        return build_timeline(
+            hits,
+            self.archive,
+            matcher,
+            topic,
+            threshold=self.settings.timeline_threshold,
+            filters=filters,
+            limit=limit,
+        )
 
     # -- the vector index ----------------------------------------------------------------
 
