@@ -146,9 +146,8 @@ class FollowStore:
             by_chat.setdefault(chat_id, []).append((story, article_id, topic))
         messages = []
         for chat_id, queued in by_chat.items():
-            # Alerts sent together share their sent_at: distinct times are messages.
             sent = self.archive.rows(
-                "SELECT count(DISTINCT sent_at) FROM alerts WHERE chat_id = ? AND sent_at > ?",
+                "SELECT count(DISTINCT message) FROM alerts WHERE chat_id = ? AND sent_at > ?",
                 [chat_id, now - HOUR],
             )[0][0]
             budget = per_hour - sent
@@ -168,9 +167,11 @@ class FollowStore:
         """Mark a message's alerts sent (or given up on: a chat that blocked the bot)."""
         now = self.clock()
         with self.archive.transaction():
-            self.archive.db.conn.executemany(
-                "UPDATE alerts SET sent_at = ? WHERE chat_id = ? AND story = ?",
-                [(now, chat_id, story) for chat_id, story in message.keys],
+            db = self.archive.db
+            number = db.execute("SELECT coalesce(max(message), 0) + 1 FROM alerts").fetchone()[0]
+            db.conn.executemany(
+                "UPDATE alerts SET sent_at = ?, message = ? WHERE chat_id = ? AND story = ?",
+                [(now, number, chat_id, story) for chat_id, story in message.keys],
             )
 
     def _select(self, where: str, params: list[Any]) -> list[Follow]:

@@ -115,7 +115,8 @@ MIGRATIONS: list[str] = [
         created_at REAL NOT NULL,
         UNIQUE (chat_id, topic)
     );
-    -- Alerts to send (sent_at NULL) and sent; one per chat and story.
+    -- Alerts to send (sent_at NULL) and sent, one per chat and story; alerts sent in one
+    -- message share their `message` number (hourly budgets count messages).
     CREATE TABLE alerts (
         chat_id INTEGER NOT NULL,
         story INTEGER NOT NULL,
@@ -124,6 +125,7 @@ MIGRATIONS: list[str] = [
         score REAL NOT NULL,
         created_at REAL NOT NULL,
         sent_at REAL,
+        message INTEGER,
         PRIMARY KEY (chat_id, story)
     );
     CREATE INDEX alerts_unsent ON alerts(chat_id) WHERE sent_at IS NULL;
