@@ -139,8 +139,8 @@ def feeds_poll(obj: Context, every_feed: bool) -> None:
 def watch_cmd(obj: Context) -> None:
     """Poll the followed feeds for ever, each on its own schedule; Ctrl-C stops."""
     with obj.desk() as desk:
-        click.echo(f"watching {len(desk.feeds())} feeds; Ctrl-C stops", err=True)
         try:
+            click.echo(f"watching {len(desk.feeds())} feeds; Ctrl-C stops", err=True)
             while True:
                 desk.poll_feeds(on_polled=_echo_poll)
                 due = desk.next_feed_poll()

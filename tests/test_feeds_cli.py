@@ -101,3 +101,15 @@ def test_a_watch_killed_mid_poll_leaves_whole_articles(
         report = desk.check()
         assert report.ok and not report.pending
         assert sum(f.articles for f in desk.feeds()) >= feeds * per_feed - len(kept)
+
+
+def test_watch_stops_cleanly_on_ctrl_c(settings: Settings) -> None:
+    env = os.environ | {"NEWSDESK_HOME": str(settings.home)}
+    proc = subprocess.Popen(
+        [*NEWSDESK, "watch"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert proc.stderr is not None
+    assert "watching 0 feeds; Ctrl-C stops" in proc.stderr.readline()
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and err.strip() == "stopped"
