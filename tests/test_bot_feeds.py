@@ -3,11 +3,15 @@ hashing stand-in for the model: these test the commands, not the quality of matc
 
 from __future__ import annotations
 
+import click
+import pytest
+
 from newsdesk.bot.admin import ONLY_ADMINS
+from newsdesk.bot.cli_bot import settings_from_env
 from newsdesk.bot.follows import GROUP_ADMINS_ONLY
 from newsdesk.index.desk import Newsdesk
 
-from botkit import ADMIN_ID, running_bot, said, until
+from botkit import ADMIN_ID, TOKEN, running_bot, said, until
 from fake_telegram import FakeTelegram
 from feedkit import FeedServer, item, rss
 
@@ -74,3 +78,11 @@ async def test_groups_may_keep_follows_to_admins(fake: FakeTelegram, fast_desk: 
         (GROUP, "Jassim"),
         (ALICE["id"], "Daraa"),
     ]
+
+
+def test_group_follows_setting_from_the_environment() -> None:
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN}
+    assert settings_from_env(env).group_follows == "everyone"
+    assert settings_from_env(env | {"NEWSDESK_GROUP_FOLLOWS": "Admins"}).group_follows == "admins"
+    with pytest.raises(click.UsageError, match="NEWSDESK_GROUP_FOLLOWS"):
+        settings_from_env(env | {"NEWSDESK_GROUP_FOLLOWS": "owners"})
