@@ -77,7 +77,14 @@ async def poll_and_alert(context: BotContext) -> None:
             await state.feed(state.desk.match_follows)
         except NewsdeskError as error:  # e.g. an index that needs rebuilding: alerts wait
             log.warning("feeds and follows skipped this round: %s", error)
-        for alert in await state.run(state.desk.due_alerts, state.settings.alerts_per_hour):
+        settings = state.settings
+        # A chat dropped from NEWSDESK_ALLOWED_CHATS since it followed hears nothing more
+        # (an admin's private chat is served everywhere, as by the gate).
+        allowed = settings.allowed_chats | settings.admins
+        for alert in await state.run(state.desk.due_alerts, settings.alerts_per_hour):
+            if settings.allowed_chats and alert.chat_id not in allowed:
+                await state.run(state.desk.alert_sent, alert)
+                continue
             try:
                 await context.bot.send_message(alert.chat_id, alert_html(alert))
             except (Forbidden, BadRequest) as error:

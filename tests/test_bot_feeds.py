@@ -10,6 +10,8 @@ from newsdesk.bot.admin import ONLY_ADMINS
 from newsdesk.bot.cli_bot import settings_from_env
 from newsdesk.bot.follows import GROUP_ADMINS_ONLY
 from newsdesk.index.desk import Newsdesk
+from newsdesk.ingest.follows import QueuedAlert
+from newsdesk.ingest.models import RawArticle
 
 from botkit import ADMIN_ID, TOKEN, running_bot, said, until
 from fake_telegram import FakeTelegram
@@ -86,3 +88,20 @@ def test_group_follows_setting_from_the_environment() -> None:
     assert settings_from_env(env | {"NEWSDESK_GROUP_FOLLOWS": "Admins"}).group_follows == "admins"
     with pytest.raises(click.UsageError, match="NEWSDESK_GROUP_FOLLOWS"):
         settings_from_env(env | {"NEWSDESK_GROUP_FOLLOWS": "owners"})
+
+
+async def test_alerts_go_only_to_chats_still_allowed(
+    fake: FakeTelegram, fast_desk: Newsdesk
+) -> None:
+    report = fast_desk.ingest_items(
+        [RawArticle(text="The market in Jassim reopened after the storm.", title="Market")]
+    )
+    article_id = report.outcomes[0].article_id
+    for chat in (ALICE["id"], ADMIN_ID):
+        follow = fast_desk.follow(chat, "market")
+        fast_desk.follow_store.queue([QueuedAlert(chat, 1, article_id, follow.id, 1.0)], 0)
+    fake.register_chat({"id": ADMIN_ID, "type": "private", "first_name": "Admin"})
+    async with running_bot(fake, fast_desk, allowed_chats=frozenset({GROUP})):
+        assert "New on market: Market" in await said(fake, ADMIN_ID, "🔔")
+        await until(lambda: fast_desk.due_alerts(per_hour=3) == [])
+    assert fake.sent(ALICE["id"]) == []

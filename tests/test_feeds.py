@@ -95,7 +95,7 @@ def test_each_broken_feed_gets_its_own_error_and_the_others_go_on(
     )
     feed_server.serve("/loop", "", location="/loop")
     feed_server.serve("/gone", "", status=404)
-    many = rss("Huge", [item(n) for n in range(20_000)])  # a few MB, over the feed size cap
+    many = rss("Huge", [item(n) for n in range(50_000)])  # 22 MB, over the feed size cap
     feed_server.serve("/huge", many)
     feed_server.serve("/slow", rss("Slow", [item(99)]), delay=3.0)
 
