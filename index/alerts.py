@@ -11,12 +11,13 @@ topic's content words the article contains. bench/README.md calibrates both.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from newsdesk.errors import QueryError
 from newsdesk.ingest.archive import Archive, Article
+from newsdesk.ingest.follows import Follow, FollowStore, QueuedAlert
 
 from .embedder import Embedder
 from .search import STOPWORDS, clean_query
@@ -70,3 +71,29 @@ class Matcher:
             words = set(_WORD.findall(f"{article.title}\n{article.text}".lower()))
             self._profiles[article.id] = (np.stack(found) if found else None, words)
         return self._profiles[article.id]
+
+
+def match_follows(store: FollowStore, matcher: Callable[[], Matcher], threshold: float) -> int:
+    """Judge every article not yet matched against every follow, queue an alert per chat and
+    story for those that reach the threshold; returns how many were queued. `matcher` is
+    called only when there is something to match."""
+    queued = 0
+    while articles := store.unchecked():
+        follows = store.all()
+        alerts = _judge(matcher(), follows, articles, threshold) if follows else []
+        queued += store.queue(alerts, checked_up_to=articles[-1].id)
+    return queued
+
+
+def _judge(
+    scorer: Matcher, follows: Sequence[Follow], articles: Sequence[Article], threshold: float
+) -> list[QueuedAlert]:
+    by_id = {a.id: a for a in articles}
+    alerts = []
+    for f in follows:
+        newer = [a for a in articles if a.id > f.after_article]
+        for article_id, score in scorer.scores(f.topic, newer).items():
+            if score >= threshold:
+                story = by_id[article_id].cluster_id or article_id
+                alerts.append(QueuedAlert(f.chat_id, story, article_id, f.id, score))
+    return alerts

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import replace
 from datetime import date
 from typing import BinaryIO
@@ -12,14 +11,14 @@ from typing import BinaryIO
 from newsdesk.config import Settings
 from newsdesk.errors import FeedError
 from newsdesk.ingest.archive import Archive, ArchiveStats, Article, Filters, StoreResult
-from newsdesk.ingest.feeds import Feed, FeedStore, PollResult, check_feed, fetch_feed
-from newsdesk.ingest.follows import AlertMessage, Follow, FollowStore, QueuedAlert
+from newsdesk.ingest.feeds import Feed, FeedStore, PollResult, check_feed, poll
+from newsdesk.ingest.follows import AlertMessage, Follow, FollowStore
 from newsdesk.ingest.memory import ChatMemory
 from newsdesk.ingest.models import RawArticle, ReadFailure
 from newsdesk.ingest.pipeline import IngestReport, ingest
 from newsdesk.ingest.readers import read_inputs
 
-from .alerts import Matcher, topic_terms
+from .alerts import Matcher, match_follows, topic_terms
 from .answer import Answer, Answerer, FollowUp
 from .embedder import Embedder, load_embedder
 from .indexer import SYNC_BATCH, CheckReport, Indexer, Progress
@@ -238,30 +237,14 @@ class Newsdesk:
         new items, and note each feed's state. One feed's failure never touches another's."""
         store = self.feed_store
         feeds = store.all() if every_feed else store.due()
-        if not feeds:
-            return []
-        results = []
-        pool = ThreadPoolExecutor(
-            min(self.settings.feed_workers, len(feeds)), thread_name_prefix="newsdesk-feed"
+        # Indexed once after the pass, not once per feed: each sync rewrites the index file.
+        results = poll(
+            feeds,
+            store,
+            self.settings,
+            lambda items: self.ingest_items(items, index=False),
+            on_polled=on_polled,
         )
-        try:
-            now = store.clock()
-            futures = [
-                pool.submit(fetch_feed, feed, self.settings, store.known, now) for feed in feeds
-            ]
-            for future in as_completed(futures):
-                fetched = future.result()
-                # Indexed once after the pass, not once per feed: the index file is rewritten
-                # at each sync.
-                report = self.ingest_items(fetched.items, index=False)
-                added = report.count("added") + report.count("duplicate")
-                feed = store.record(fetched, added, self.settings.feed_max_backoff)
-                results.append(PollResult(feed, fetched.outcome, added, report.failures))
-                if on_polled:
-                    on_polled(results[-1])
-        finally:
-            # After Ctrl-C, feeds not yet fetched are dropped rather than waited for.
-            pool.shutdown(wait=False, cancel_futures=True)
         if any(r.added for r in results):
             self.indexer.sync()
         return results
@@ -286,22 +269,12 @@ class Newsdesk:
     def match_follows(self) -> int:
         """Match the articles ingested since the last call (by any process) against every
         follow and queue an alert per chat and story; returns how many were queued."""
-        store, queued = self.follow_store, 0
-        while articles := store.unchecked():
-            follows = store.all()
-            alerts = []
-            if follows:
-                self.indexer.refresh()
-                matcher = Matcher(self.archive, self.embedder, self.indexer.vectors)
-                for f in follows:
-                    newer = [a for a in articles if a.id > f.after_article]
-                    for article_id, score in matcher.scores(f.topic, newer).items():
-                        if score >= self.settings.follow_threshold:
-                            article = next(a for a in newer if a.id == article_id)
-                            story = article.cluster_id or article.id
-                            alerts.append(QueuedAlert(f.chat_id, story, article_id, f.id, score))
-            queued += store.queue(alerts, checked_up_to=articles[-1].id)
-        return queued
+
+        def matcher() -> Matcher:
+            self.indexer.refresh()  # another process may have indexed the new articles
+            return Matcher(self.archive, self.embedder, self.indexer.vectors)
+
+        return match_follows(self.follow_store, matcher, self.settings.follow_threshold)
 
     def due_alerts(self, per_hour: int) -> list[AlertMessage]:
         """Alert messages to send now, within each chat's hourly budget."""

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -22,6 +23,7 @@ from newsdesk.ingest.fetch import fetch_url
 from newsdesk.ingest.formats import FeedDocument, read_feed
 from newsdesk.ingest.models import RawArticle, ReadFailure
 from newsdesk.ingest.normalize import normalize
+from newsdesk.ingest.pipeline import IngestReport
 from newsdesk.ingest.readers import read_inputs
 
 Outcome = Literal["new", "not modified", "error"]
@@ -293,3 +295,34 @@ class PollResult:
     outcome: Outcome
     added: int = 0
     failures: list[ReadFailure] = field(default_factory=list)
+
+
+def poll(
+    feeds: Sequence[Feed],
+    store: FeedStore,
+    settings: Settings,
+    ingest: Callable[[list[RawArticle | ReadFailure]], IngestReport],
+    *,
+    on_polled: Callable[[PollResult], object] | None = None,
+) -> list[PollResult]:
+    """Fetch the feeds side by side (`settings.feed_workers` at once), store each one's new
+    items with `ingest` as it comes in, and record how its poll went."""
+    if not feeds:
+        return []
+    results = []
+    pool = ThreadPoolExecutor(min(settings.feed_workers, len(feeds)), "newsdesk-feed")
+    try:
+        now = store.clock()
+        futures = [pool.submit(fetch_feed, feed, settings, store.known, now) for feed in feeds]
+        for future in as_completed(futures):
+            fetched = future.result()
+            report = ingest(fetched.items)
+            added = report.count("added") + report.count("duplicate")
+            feed = store.record(fetched, added, settings.feed_max_backoff)
+            results.append(PollResult(feed, fetched.outcome, added, report.failures))
+            if on_polled:
+                on_polled(results[-1])
+    finally:
+        # After Ctrl-C, feeds not yet fetched are dropped rather than waited for.
+        pool.shutdown(wait=False, cancel_futures=True)
+    return results
