@@ -174,9 +174,13 @@ class FeedStore:
                 "articles": feed.articles + added,
                 "next_poll": now + max(feed.every, ttl or 0.0),
             }
+        columns = ", ".join(f"{name} = ?" for name in values)
         with self.archive.transaction():
-            self.archive.db.table("feeds").update(feed.id, values)
-        return self.get(feed.id)
+            # A feed removed while it was being polled stays removed.
+            self.archive.db.execute(
+                f"UPDATE feeds SET {columns} WHERE id = ?", [*values.values(), feed.id]
+            )
+        return replace(feed, **values)
 
     def _select(self, where: str, params: list[Any]) -> list[Feed]:
         names = [f.name for f in fields(Feed)]

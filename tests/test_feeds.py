@@ -10,6 +10,7 @@ import pytest
 from newsdesk.config import Settings
 from newsdesk.errors import FeedError, FeedNotFound
 from newsdesk.index.desk import Newsdesk
+from newsdesk.ingest.feeds import PollResult
 
 from conftest import HashingEmbedder
 from feedkit import ATOM_TYPE, FeedServer, atom, item, rss
@@ -209,3 +210,19 @@ def test_schedule_follows_the_feed_ttl_and_backs_off_after_errors(
     # Doubling from the feed's interval, never beyond a day.
     assert waits == [2 * HOUR, 4 * HOUR, 8 * HOUR, 16 * HOUR, 24 * HOUR, 24 * HOUR]
     assert desk.feeds()[0].state().startswith("error (6 in a row): HTTP 503")
+
+
+def test_a_feed_removed_during_its_poll_stays_removed(
+    desk: Newsdesk, feed_server: FeedServer
+) -> None:
+    first = desk.add_feed(feed_server.serve("/a", rss("A", [item(1)])))
+    desk.add_feed(feed_server.serve("/b", rss("B", [item(2)])))
+    feed_server.routes["/a"].delay = 0.5  # so that, most likely, /b is stored first
+
+    def remove_the_other(result: PollResult) -> None:
+        if result.feed.id != first.id:
+            desk.remove_feed(first.id)  # meanwhile, say, an admin's /feed remove
+
+    results = desk.poll_feeds(on_polled=remove_the_other)
+    assert sorted(r.added for r in results) == [1, 1]
+    assert [f.name for f in desk.feeds()] == ["B"]
