@@ -56,6 +56,8 @@ bench: install
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/retrieval.py
 	$(BIN)/python bench/bot_load.py
+	$(BIN)/python bench/follow_threshold.py
+	$(BIN)/python bench/feeds_poll.py
 
 # Resolve pyproject.toml's ranges afresh in a scratch venv and record what was installed.
 lock:

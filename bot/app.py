@@ -27,7 +27,7 @@ from newsdesk.config import BotSettings
 from newsdesk.errors import NewsdeskError
 from newsdesk.index.desk import Newsdesk
 
-from . import admin, callbacks, handlers
+from . import admin, callbacks, feeds, follows, handlers
 from .state import App, BotContext, BotState
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,10 @@ COMMANDS = [
     BotCommand("sources", "Every source of the last answer"),
     BotCommand("latest", "The newest articles"),
     BotCommand("stats", "What the archive holds"),
+    BotCommand("follow", "Get alerts on new articles about a topic"),
+    BotCommand("following", "The stories this chat follows"),
+    BotCommand("unfollow", "Stop following a story"),
+    BotCommand("timeline", "A topic's articles in date order"),
     BotCommand("help", "How to ask"),
     BotCommand("start", "What this bot is"),
 ]
@@ -127,6 +131,7 @@ def build_application(settings: BotSettings, desk: Newsdesk) -> App:
         executor=ThreadPoolExecutor(settings.answer_threads, thread_name_prefix="newsdesk-bot"),
         changes=ThreadPoolExecutor(1, thread_name_prefix="newsdesk-admin"),
         writer=ThreadPoolExecutor(1, thread_name_prefix="newsdesk-writer"),
+        feeds=ThreadPoolExecutor(1, thread_name_prefix="newsdesk-feeds"),
     )
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
     text = filters.TEXT & ~filters.COMMAND
@@ -142,6 +147,11 @@ def build_application(settings: BotSettings, desk: Newsdesk) -> App:
             CommandHandler("stats", handlers.stats),
             CommandHandler("add", admin.add),
             CommandHandler("delete", admin.delete),
+            CommandHandler("feed", feeds.feed),
+            CommandHandler("follow", follows.follow),
+            CommandHandler("following", follows.following),
+            CommandHandler("unfollow", follows.unfollow),
+            CommandHandler("timeline", follows.timeline),
             MessageHandler(filters.COMMAND & private, handlers.unknown_command),
             MessageHandler(filters.Document.ALL & private, admin.document),
             MessageHandler(text & private, handlers.private_text),
@@ -156,6 +166,11 @@ def build_application(settings: BotSettings, desk: Newsdesk) -> App:
         ]
     )
     app.add_error_handler(handlers.on_error)
+    assert app.job_queue is not None  # python-telegram-bot[job-queue] is a dependency
+    # One run at a time (APScheduler's default): a slow round is never doubled up.
+    app.job_queue.run_repeating(
+        feeds.poll_and_alert, interval=settings.feed_check_every, first=1.0, name="feeds"
+    )
     return app
 
 

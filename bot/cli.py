@@ -15,6 +15,8 @@ from newsdesk.ingest.archive import Filters
 
 from .cli_answer import ask_cmd, eval_cmd
 from .cli_bot import bot_cmd
+from .cli_feeds import feeds_cmd, watch_cmd
+from .cli_follows import follows_cmd, timeline_cmd
 from .clikit import ISO_DATE, PASSAGES, Context, article_json, article_line, echo_json
 
 
@@ -256,6 +258,10 @@ def reindex_cmd(obj: Context, quiet: bool) -> None:
 cli.add_command(ask_cmd)
 cli.add_command(eval_cmd)
 cli.add_command(bot_cmd)
+cli.add_command(feeds_cmd)
+cli.add_command(watch_cmd)
+cli.add_command(follows_cmd)
+cli.add_command(timeline_cmd)
 
 
 def main() -> None:

@@ -43,6 +43,9 @@ def settings_from_env(
         raise click.UsageError(
             "set TELEGRAM_BOT_TOKEN to the token @BotFather gave you (see README, Telegram bot)"
         )
+    group_follows = env.get("NEWSDESK_GROUP_FOLLOWS", DEFAULTS.group_follows).strip().lower()
+    if group_follows not in ("everyone", "admins"):
+        raise click.UsageError("NEWSDESK_GROUP_FOLLOWS must be `everyone` or `admins`")
     if webhook_url and not webhook_secret:
         # Telegram sends it back on every webhook call, proving the call came from Telegram.
         webhook_secret = secrets.token_urlsafe(32)
@@ -53,6 +56,7 @@ def settings_from_env(
         admins=parse_ids(env.get("NEWSDESK_ADMINS", ""), "NEWSDESK_ADMINS"),
         allowed_chats=parse_ids(env.get("NEWSDESK_ALLOWED_CHATS", ""), "NEWSDESK_ALLOWED_CHATS"),
         questions_per_minute=questions_per_minute,
+        group_follows=group_follows,
         webhook_url=webhook_url or None,
         webhook_listen=webhook_listen,
         webhook_port=webhook_port,

@@ -15,6 +15,8 @@ from newsdesk.config import Settings
 from newsdesk.errors import (
     ArticleNotFound,
     EmptyArchiveError,
+    FeedNotFound,
+    FollowNotFound,
     ModelMismatchError,
     NewsdeskError,
     SearchIndexError,
@@ -28,6 +30,8 @@ FIXES: list[tuple[type[NewsdeskError], str]] = [
     (SearchIndexError, "run `newsdesk reindex` to rebuild it from the archive"),
     (EmptyArchiveError, "add articles with `newsdesk ingest PATH`"),
     (ArticleNotFound, "see `newsdesk articles` for ids"),
+    (FeedNotFound, "see `newsdesk feeds list` for feed numbers"),
+    (FollowNotFound, "see `newsdesk follows`"),
 ]
 
 

@@ -7,7 +7,7 @@ import functools
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from telegram.ext import Application, CallbackContext, ExtBot
@@ -32,7 +32,9 @@ class BotState:
     desk: Newsdesk
     executor: ThreadPoolExecutor  # answers, searches, listings, the chat memory
     changes: ThreadPoolExecutor  # one thread: uploads, /add and /delete
+    feeds: ThreadPoolExecutor  # one thread: polling feeds and matching follows, on a schedule
     writer: ThreadPoolExecutor  # one thread: generated answers, one at a time (CPU-bound)
+    rounds: asyncio.Lock = field(default_factory=asyncio.Lock)  # one feeds-and-alerts round
     writing: int = 0  # generated answers running or waiting for the writer
 
     async def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
@@ -43,11 +45,16 @@ class BotState:
         """Call fn (reading, storing or deleting articles) on the admin thread."""
         return await _on(self.changes, fn, *args, **kwargs)
 
+    async def feed(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Call fn (polling feeds, matching follows) on the feeds thread: a slow feed holds
+        up neither answers nor an admin's upload."""
+        return await _on(self.feeds, fn, *args, **kwargs)
+
     def shutdown(self) -> None:
         """Wait for work under way, so the desk is not closed under it; drop queued work."""
         # An admin's upload is finished rather than cut: say why stopping may take a while.
         log.info("stopping: finishing answers and any ingest under way")
-        for pool in (self.writer, self.changes, self.executor):
+        for pool in (self.writer, self.feeds, self.changes, self.executor):
             pool.shutdown(wait=True, cancel_futures=True)
 
 

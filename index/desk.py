@@ -9,16 +9,21 @@ from datetime import date
 from typing import BinaryIO
 
 from newsdesk.config import Settings
+from newsdesk.errors import FeedError
 from newsdesk.ingest.archive import Archive, ArchiveStats, Article, Filters, StoreResult
+from newsdesk.ingest.feeds import Feed, FeedStore, PollResult, check_feed, poll
+from newsdesk.ingest.follows import AlertMessage, Follow, FollowStore
 from newsdesk.ingest.memory import ChatMemory
 from newsdesk.ingest.models import RawArticle, ReadFailure
 from newsdesk.ingest.pipeline import IngestReport, ingest
 from newsdesk.ingest.readers import read_inputs
 
+from .alerts import Matcher, match_follows, topic_terms
 from .answer import Answer, Answerer, FollowUp
 from .embedder import Embedder, load_embedder
 from .indexer import SYNC_BATCH, CheckReport, Indexer, Progress
 from .search import Hit, Mode, Searcher
+from .timeline import CANDIDATES_PER_LINE, TimelineEntry, build_timeline
 
 
 class Newsdesk:
@@ -31,6 +36,8 @@ class Newsdesk:
         self.memory = ChatMemory(
             self.archive, keep_days=settings.memory_days, per_chat=settings.memory_per_chat
         )
+        self.feed_store = FeedStore(self.archive)
+        self.follow_store = FollowStore(self.archive)
         self._embedder = embedder
         self._indexer: Indexer | None = None
         self._answerer: Answerer | None = None
@@ -198,6 +205,101 @@ class Newsdesk:
         """Record a 👍 (1) or 👎 (-1) on an answer."""
         self.archive.add_feedback(
             chat_id=chat_id, user_id=user_id, question=question, answer=answer, rating=rating
+        )
+
+    # -- followed feeds -------------------------------------------------------------------
+
+    def add_feed(self, url: str, *, every: float | None = None, source: str | None = None) -> Feed:
+        """Follow an RSS or Atom feed (fetched once now to check it is one; FeedError if not).
+        Its items come in with the next `poll_feeds`."""
+        if self.feed_store.known_feed(url):
+            raise FeedError(f"the feed {url} is followed already")
+        document = check_feed(url, self.settings)
+        every = self.settings.feed_every if every is None else every
+        return self.feed_store.add(url, every=every, source=source, title=document.title)
+
+    def feeds(self) -> list[Feed]:
+        """The followed feeds, with how their last poll went."""
+        return self.feed_store.all()
+
+    def remove_feed(self, ref: str | int) -> Feed:
+        """Stop following a feed (by number or URL); its articles stay."""
+        return self.feed_store.remove(ref)
+
+    def next_feed_poll(self) -> float | None:
+        """When the next feed is due (unix time); None when none is followed."""
+        return self.feed_store.next_due()
+
+    def poll_feeds(
+        self, *, every_feed: bool = False, on_polled: Callable[[PollResult], object] | None = None
+    ) -> list[PollResult]:
+        """One pass over the due feeds (or all): fetch them side by side, store and index only
+        new items, and note each feed's state. One feed's failure never touches another's."""
+        store = self.feed_store
+        feeds = store.all() if every_feed else store.due()
+        # Indexed once after the pass, not once per feed: each sync rewrites the index file.
+        results = poll(
+            feeds,
+            store,
+            self.settings,
+            lambda items: self.ingest_items(items, index=False),
+            on_polled=on_polled,
+        )
+        if any(r.added for r in results):
+            self.indexer.sync()
+        return results
+
+    # -- follows and timelines ------------------------------------------------------------
+
+    def follow(self, chat_id: int, topic: str, user_id: int | None = None) -> Follow:
+        """Follow a story in a chat: articles ingested from now on that match it raise an
+        alert (QueryError for a topic of only common words)."""
+        topic_terms(topic)
+        return self.follow_store.add(chat_id, topic, user_id)
+
+    def follows(self, chat_id: int | None = None) -> list[Follow]:
+        """The follows of one chat, or of every chat."""
+        store = self.follow_store
+        return store.all() if chat_id is None else store.of_chat(chat_id)
+
+    def unfollow(self, chat_id: int, ref: str) -> Follow:
+        """Stop a chat's follow, by its number or its topic (FollowNotFound)."""
+        return self.follow_store.remove(chat_id, ref)
+
+    def match_follows(self) -> int:
+        """Match the articles ingested since the last call (by any process) against every
+        follow and queue an alert per chat and story; returns how many were queued."""
+
+        def matcher() -> Matcher:
+            self.indexer.refresh()  # another process may have indexed the new articles
+            return Matcher(self.archive, self.embedder, self.indexer.vectors)
+
+        return match_follows(self.follow_store, matcher, self.settings.follow_threshold)
+
+    def due_alerts(self, per_hour: int) -> list[AlertMessage]:
+        """Alert messages to send now, within each chat's hourly budget."""
+        return self.follow_store.due(per_hour)
+
+    def alert_sent(self, message: AlertMessage) -> None:
+        """Note that an alert message went out (or never will: the chat is gone)."""
+        self.follow_store.sent(message)
+
+    def timeline(
+        self, topic: str, *, filters: Filters = Filters(), limit: int | None = None
+    ) -> list[TimelineEntry]:
+        """The stories matching a topic, oldest first, one entry per story."""
+        topic_terms(topic)
+        limit = limit or self.settings.timeline_max
+        hits = self.search(topic, limit * CANDIDATES_PER_LINE, filters=filters)
+        matcher = Matcher(self.archive, self.embedder, self.indexer.vectors)
+        return build_timeline(
+            hits,
+            self.archive,
+            matcher,
+            topic,
+            threshold=self.settings.timeline_threshold,
+            filters=filters,
+            limit=limit,
         )
 
     # -- the vector index ----------------------------------------------------------------

@@ -90,6 +90,17 @@ class VectorIndex:
         with self._lock:
             return int(self.index.remove_ids(np.asarray(ids, dtype=np.int64)))
 
+    def get(self, ids: Sequence[int]) -> dict[int, np.ndarray]:
+        """The stored vectors of these ids (ids without one are left out)."""
+        found = {}
+        with self._lock:
+            for i in ids:
+                try:
+                    found[int(i)] = self.index.reconstruct(int(i))
+                except RuntimeError:  # no vector under this id
+                    continue
+        return found
+
     def search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
         """(chunk id, cosine similarity), best first."""
         with self._lock:

@@ -468,6 +468,13 @@ class Archive:
                 )
             }
 
+    def story(self, cluster_id: int, filters: Filters = Filters()) -> list[Article]:
+        """The articles of one story (near-copies of each other), oldest first."""
+        where, params = filters.sql()
+        sql = f"SELECT * FROM articles a WHERE cluster_id = ? AND {where} ORDER BY date, id"
+        with self._lock:
+            return [_article(r) for r in self.db.query(sql, [cluster_id, *params])]
+
     def is_empty(self) -> bool:
         with self._lock:
             return self.db.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is None

@@ -7,6 +7,7 @@ import socket
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 
@@ -24,6 +25,9 @@ class Fetched:
     content_type: str  # lower-case media type without parameters, "" when not sent
     final_url: str  # after redirects
     charset: str | None
+    status: int = 200  # 304: not modified since the validators sent (body empty)
+    etag: str | None = None
+    last_modified: str | None = None
 
 
 def format_size(n_bytes: int, *, limit: bool = False) -> str:
@@ -37,15 +41,21 @@ def format_size(n_bytes: int, *, limit: bool = False) -> str:
     return f"{n_bytes} bytes"
 
 
-def fetch_url(url: str, *, timeout: float, max_bytes: int) -> Fetched:
-    """GET an http(s) URL; raise ReadError with a one-line reason on any failure."""
+def fetch_url(
+    url: str, *, timeout: float, max_bytes: int, headers: Mapping[str, str] | None = None
+) -> Fetched:
+    """GET an http(s) URL; raise ReadError with a one-line reason on any failure.
+
+    `headers` may carry validators (If-None-Match, If-Modified-Since): a 304 answer comes back
+    as a Fetched with status 304 and no body."""
     try:
         scheme = urllib.parse.urlsplit(url).scheme.lower()
     except ValueError as err:
         raise ReadError(f"invalid URL: {err}") from None
     if scheme not in ("http", "https"):
         raise ReadError(f"unsupported URL scheme {scheme!r}: only http and https")
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
+    sent = {"User-Agent": USER_AGENT, "Accept": "*/*", **(headers or {})}
+    request = urllib.request.Request(url, headers=sent)
     too_large = ReadError(f"larger than the {format_size(max_bytes, limit=True)} limit")
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
@@ -61,8 +71,14 @@ def fetch_url(url: str, *, timeout: float, max_bytes: int) -> Fetched:
                 content_type=content_type.split(";", 1)[0].strip().lower(),
                 final_url=response.geturl(),
                 charset=response.headers.get_content_charset(),
+                etag=response.headers.get("ETag"),
+                last_modified=response.headers.get("Last-Modified"),
             )
     except urllib.error.HTTPError as err:
+        if err.code == HTTPStatus.NOT_MODIFIED:
+            return Fetched(b"", "", url, None, status=304, etag=err.headers.get("ETag"))
+        if 300 <= err.code < 400:  # urllib follows redirects and gives up on a loop
+            raise ReadError(f"redirect loop (HTTP {err.code} again and again)") from None
         phrase = err.reason or _status_phrase(err.code)
         raise ReadError(f"HTTP {err.code} {phrase}") from None
     except urllib.error.URLError as err:

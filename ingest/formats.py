@@ -7,6 +7,7 @@ import io
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
@@ -244,19 +245,48 @@ def _as_str(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def parse_feed(data: bytes, origin: str, content_type: str | None = None) -> Iterator[Parsed]:
-    """Every entry of an RSS or Atom feed; entries are labelled "origin#N"."""
+@dataclass
+class FeedEntry:
+    """One feed item as an article; `summary_only` when the feed gave no full content."""
+
+    article: RawArticle
+    summary_only: bool
+
+
+@dataclass
+class FeedDocument:
+    """A parsed RSS or Atom feed: its title, its own refresh hint, and its items."""
+
+    title: str | None
+    ttl_minutes: float | None  # RSS <ttl>: how long the feed may be cached
+    entries: list[FeedEntry]
+
+
+def read_feed(
+    data: bytes, origin: str, content_type: str | None = None, *, strict: bool = False
+) -> FeedDocument:
+    """An RSS or Atom feed's items, labelled "origin#N"; ReadError when it is no feed.
+
+    `strict` refuses XML that is not well-formed even when feedparser salvages items from it:
+    a followed feed cut short would otherwise be half ingested, and it comes again next poll.
+    """
     headers = {"content-type": content_type} if content_type else None
     # A BytesIO, because feedparser treats a bare string or bytes as a path or URL to open.
     feed = feedparser.parse(io.BytesIO(data), response_headers=headers)
+    broken = feed.get("bozo_exception")
+    if strict and isinstance(broken, SAXParseException):
+        raise ReadError(f"malformed feed: {_feed_error(broken)}")
     if not feed.entries:
         if feed.get("bozo"):
             raise ReadError(f"malformed feed: {_feed_error(feed.get('bozo_exception'))}")
-        raise ReadError("feed has no entries")
+        if not feed.get("version"):
+            raise ReadError("not an RSS or Atom feed")
+        return FeedDocument(feed.feed.get("title"), _ttl(feed.feed.get("ttl")), [])
     source = feed.feed.get("title")
     language = feed.feed.get("language")
+    entries = []
     for number, entry in enumerate(feed.entries, start=1):
-        yield RawArticle(
+        article = RawArticle(
             text=_entry_text(entry),
             title=html_to_text(entry.get("title", "")) or None,
             date=entry.get("published") or entry.get("updated"),
@@ -267,6 +297,25 @@ def parse_feed(data: bytes, origin: str, content_type: str | None = None) -> Ite
             language=language,
             origin=f"{origin}#{number}",
         )
+        entries.append(FeedEntry(article, summary_only=not entry.get("content")))
+    return FeedDocument(source, _ttl(feed.feed.get("ttl")), entries)
+
+
+def parse_feed(data: bytes, origin: str, content_type: str | None = None) -> Iterator[Parsed]:
+    """Every entry of an RSS or Atom feed; entries are labelled "origin#N"."""
+    document = read_feed(data, origin, content_type)
+    if not document.entries:
+        raise ReadError("feed has no entries")
+    for entry in document.entries:
+        yield entry.article
+
+
+def _ttl(value: object) -> float | None:
+    try:
+        minutes = float(str(value))
+    except ValueError:
+        return None
+    return minutes if minutes > 0 else None
 
 
 def _feed_error(error: object) -> str:

@@ -99,6 +99,51 @@ MIGRATIONS: list[str] = [
         SELECT j.value ->> 0, j.value ->> 1, count(*)
         FROM chunks c, json_each(newsdesk_names(c.text)) j GROUP BY 1;
     """,
+    """
+    -- Followed feeds and what their servers last said (unix times; conditional GET state).
+    CREATE TABLE feeds (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        url TEXT NOT NULL UNIQUE,
+        source TEXT,
+        title TEXT,
+        every REAL NOT NULL,
+        ttl REAL,
+        etag TEXT,
+        last_modified TEXT,
+        next_poll REAL NOT NULL DEFAULT 0,
+        last_poll REAL,
+        last_ok REAL,
+        failures INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        last_status TEXT,
+        articles INTEGER NOT NULL DEFAULT 0,
+        added_at REAL NOT NULL
+    );
+    -- Stories followed in chats; an alert may only fire for articles after `after_article`.
+    CREATE TABLE follows (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        chat_id INTEGER NOT NULL,
+        topic TEXT NOT NULL,
+        user_id INTEGER,
+        after_article INTEGER NOT NULL,
+        created_at REAL NOT NULL,
+        UNIQUE (chat_id, topic)
+    );
+    -- Alerts to send (sent_at NULL) and sent, one per chat and story; alerts sent in one
+    -- message share their `message` number (hourly budgets count messages).
+    CREATE TABLE alerts (
+        chat_id INTEGER NOT NULL,
+        story INTEGER NOT NULL,
+        article_id INTEGER NOT NULL,
+        follow_id INTEGER NOT NULL,
+        score REAL NOT NULL,
+        created_at REAL NOT NULL,
+        sent_at REAL,
+        message INTEGER,
+        PRIMARY KEY (chat_id, story)
+    );
+    CREATE INDEX alerts_unsent ON alerts(chat_id) WHERE sent_at IS NULL;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

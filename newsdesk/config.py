@@ -51,6 +51,19 @@ class Settings:
     # What the bot remembers of its answers (for follow-ups, Sources and 👍/👎), per chat.
     memory_days: float = 30.0
     memory_per_chat: int = 200
+    # Followed feeds: how often by default, and how much one poll of one feed may take in.
+    feed_every: float = 15 * 60.0  # seconds; a feed's own <ttl> can only lengthen it
+    feed_max_bytes: int = 2 * 1024 * 1024  # real feeds weigh kilobytes; parsing 5 MB takes 20 s
+    feed_max_items: int = 200  # new items stored per feed per poll; the rest come next poll
+    feed_max_pages: int = 20  # article pages fetched per feed per poll for summary-only items
+    feed_max_backoff: float = 24 * 3600.0  # the longest wait after repeated errors
+    feed_workers: int = 8  # feeds fetched at once, so one slow feed never holds up the rest
+    # The match score (index/alerts.py) an article needs to fire an alert (≤ 0.2% false
+    # alerts on the dev set), and to be listed in a timeline, which is asked for and
+    # only filters search hits (≤ 2%): bench/README.md, "Follow alerts".
+    follow_threshold: float = 0.61
+    timeline_threshold: float = 0.44
+    timeline_max: int = 30  # lines in a timeline
 
     def __post_init__(self) -> None:
         # A library caller may well write Settings(home="~/news").
@@ -108,3 +121,8 @@ class BotSettings:
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = 8443
     webhook_secret: str | None = field(default=None, repr=False)
+    # The bot polls due feeds, matches follows and sends alerts this often (seconds).
+    feed_check_every: float = 60.0
+    alerts_per_hour: int = 3  # per chat; beyond that the rest wait and go as one message
+    # Who may /follow and /unfollow in groups: "everyone", or "admins" (NEWSDESK_ADMINS).
+    group_follows: str = "everyone"

@@ -36,3 +36,15 @@ class EmptyArchiveError(NewsdeskError):
 
 class GenerationError(NewsdeskError):
     """A language model could not be loaded or reached, or failed to answer."""
+
+
+class FeedError(NewsdeskError):
+    """A feed cannot be followed: not a feed, unreachable, or followed already."""
+
+
+class FeedNotFound(FeedError):
+    """No followed feed has the given number or URL."""
+
+
+class FollowNotFound(NewsdeskError):
+    """A chat follows no story with the given number or topic."""

@@ -4,6 +4,7 @@ Test modules use the fixtures by their names (fake, bot_desk)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -99,3 +100,22 @@ def replies_to(fake: FakeTelegram, update: dict[str, Any]) -> list[dict]:
 def buttons(message: dict) -> list[dict]:
     """The inline buttons under a sent message, row by row flattened."""
     return [b for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row]
+
+
+async def said(fake: FakeTelegram, chat_id: int, text: str, timeout: float = 30) -> str:
+    """The text of the bot's first message in the chat holding `text`."""
+
+    def match(call: Call) -> bool:
+        sent = call.result if call.ok and call.method == "sendMessage" else {}
+        return sent.get("chat", {}).get("id") == chat_id and text in sent.get("text", "")
+
+    return str((await fake.wait_for(match, timeout)).result["text"])
+
+
+async def until(check: Any, timeout: float = 30) -> None:
+    """Wait for a condition the bot brings about on its own threads."""
+    for _ in range(int(timeout / 0.05)):
+        if check():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the condition never came true")

@@ -19,7 +19,7 @@ from newsdesk.index.embedder import SentenceTransformerEmbedder, load_embedder
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # The bot tests' fixtures (fake Telegram server, seeded archive) live in tests/botkit.py.
-pytest_plugins = ["botkit"]
+pytest_plugins = ["botkit", "feedkit"]
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 # The seed article as the repository ships it in sample/ (a copy of ../shared/corpus/'s).

@@ -47,6 +47,10 @@ async def test_start_help_and_command_menu(fake: FakeTelegram, bot_desk: Newsdes
         "sources",
         "latest",
         "stats",
+        "follow",
+        "following",
+        "unfollow",
+        "timeline",
         "help",
         "start",
     ]
