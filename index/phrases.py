@@ -25,18 +25,14 @@ _AUX = r"(?:was|were|is|are|be|been|being|has been|have been|had been|will be|wo
 _DEFINE_Q = re.compile(
     r"^\s*(?:who|what)\s+(?:is|was|are|were)\s+([^?]*\b[A-Z][\w'’.-]*)\s*\??\s*$"
 )
-# "Who won …?", "Which team has reached …?": the subject of the same verb in the sentence.
-_SUBJECT_Q = re.compile(
-    r"^\s*(?:who|(?:which|what)((?:\s+[\w’'-]+){1,3}))\s+"
-    r"(?:(?:has|have|had|will|would|is|are|was|were)\s+)?([a-z]+)\b(.*)$",
-    re.I,
-)
+_INVERTED = re.compile(r"\s+(?:was|were|is|are)\s+")
+_AUXILIARY = frozenset("has have had will would is are was were".split())
 _OBJECT_WH = r"\s*(?:who|whom|what|which)\s+(?:did|does|do|is|was|are|were|has|have|had|will)\s"
 _AUX_END = re.compile(r"\s+(?:has|have|had|will|would|is|are|was|were)\s*$", re.I)
 _PASSIVE_Q = re.compile(rf"\bwho\s+{_AUX}\s+([a-z]+)\b", re.I)
 _AGENT_Q = re.compile(r"\b([a-z]+ed)\b(?:\s+\S+){0,3}?\s+by (?:whom|who)\b", re.I)
 # "What did the government instruct BP to do?": the answer is the "to ..." after the verb.
-_TO_DO_Q = re.compile(r"\b([a-z]+)\s+(?:\S+\s+){0,3}?to do\b", re.I)
+_TO_DO_Q = re.compile(r"^(.*?)\s+to do\b", re.I)
 # "What did X struggle with?", "What is Liu charged with?", "X is accused of what?"
 _OBJECT_Q = re.compile(
     r"\bwhat\s+(?:did|does|do|is|was|were|are|has|have|had|will)\s+(?:\S+\s+){1,6}?"
@@ -46,9 +42,11 @@ _OBJECT_Q = re.compile(
 _CLOZE_Q = re.compile(
     r"\b([a-z]+)(?:\s+(to|of|with|from|for|about|as|on|in|at|against))?\s+what\b", re.I
 )
-# Where a clause ends: punctuation, or the reporting verb that follows a quote's content.
+# Where a clause ends: punctuation, a reporting verb ("…, officials said"), a relative
+# pronoun, or "and" before a second verb ("refuses to concede defeat and plans …").
 _CLAUSE_END = re.compile(
-    r"[,;:\"“”—–]|[.!?](?=\s|$)|\s(?:said|says|according|told|and said|who|which|while|but)\b"
+    r"[,;:\"“”—–]|[.!?](?=\s|$)|\s(?:and|but)\s+\w+(?:s|ed)\b"
+    r"|\s(?:said|says|according|told|who|which|while|but)\b"
 )
 _CLAUSE_START = re.compile(r"[,;:\"“”—–]|\b(?:that|said|says|when|after|as|because)\s")
 MAX_WORDS = 12
@@ -62,9 +60,11 @@ def _trim(sentence: str, start: int, end: int) -> Span | None:
     text = text.strip(" ,\"'“”—–")
     words = text.lower().split()
     # "He added, X, ...": a clause of its own, not a description of X.
-    if not words or len(words) > MAX_WORDS or words[0] in _NOT_A_PHRASE:
+    if not words or words[0] in _NOT_A_PHRASE:
         return None
     start += lead
+    if len(words) > MAX_WORDS:  # a long clause: its first words carry the answer
+        return start, start + list(re.finditer(r"\S+", text))[MAX_WORDS - 1].end()
     return start, start + len(text)
 
 
@@ -104,7 +104,13 @@ def phrase_spans(sentence: str, question: str, stem: StemFn) -> list[Span]:
     if m := _PASSIVE_Q.search(question):
         for v in _find_stem(sentence, m.group(1), stem):
             aux = re.search(rf"\b{_AUX}\s+(?:\w+ly\s+)?$", sentence[: v.start()])
-            if aux and (span := _clause_before(sentence, aux.start())):
+            # "Among the dead was Ayoub al-Jebawi": the subject after the verb.
+            inverted = _INVERTED.match(sentence, v.end())
+            if aux:
+                span = _clause_before(sentence, aux.start())
+            else:
+                span = _clause_after(sentence, inverted.end()) if inverted else None
+            if span:
                 out.append(span)
     if m := _AGENT_Q.search(question):
         for v in _find_stem(sentence, m.group(1), stem):
@@ -112,7 +118,9 @@ def phrase_spans(sentence: str, question: str, stem: StemFn) -> list[Span]:
             if by and (span := _clause_after(sentence, by.end())):
                 out.append(span)
     if m := _TO_DO_Q.search(question):
-        for v in _find_stem(sentence, m.group(1), stem):
+        # The verb is the last lower-case content word before "to do": "instruct BP to do".
+        verbs = [w for w in m.group(1).split() if w.islower() and w not in STOPWORDS][-1:]
+        for v in (v for verb in verbs for v in _find_stem(sentence, verb, stem)):
             to = re.compile(r"\bto\s+").search(sentence, v.end(), v.end() + 50)
             if to and (span := _clause_after(sentence, to.start())):
                 out.append(span)
@@ -152,7 +160,8 @@ def cloze_spans(sentence: str, question: str) -> list[Span]:
         after = [w.lower() for w in _TOKEN.findall(question[m.end() :])][:3]
         tokens = [(t.start(), t.end(), t.group().lower()) for t in _TOKEN.finditer(sentence)]
         words = [t[2] for t in tokens]
-        # One word of context on the left is enough only when the right side matches too.
+        # One word of context on the left is enough only when the right side matches too, or
+        # when the wh-phrase ends the question.
         for k in (3, 2, 1):
             left = before[-k:]
             if len(left) < k or all(w in STOPWORDS for w in left):
@@ -163,7 +172,9 @@ def cloze_spans(sentence: str, question: str) -> list[Span]:
                 start = tokens[i + k][0]
                 end = _right_edge(tokens, words, i + k, after)
                 span = _trim(sentence, start, end) if end is not None else None
-                if span or (k > 1 and (span := _noun_phrase(tokens, i + k))):
+                # Without right context, the noun phrase after the left one: "invaded what
+                # country?" -> "Ukraine", not "Ukraine on Thursday".
+                if span or ((k > 1 or not after) and (span := _noun_phrase(tokens, i + k))):
                     out.append(span)
             if out:
                 break
@@ -194,27 +205,44 @@ def _noun_phrase(tokens: list[tuple[int, int, str]], at: int) -> Span | None:
 
 
 def _subjects(sentence: str, question: str, stem: StemFn) -> list[Span]:
-    """The subject of the question's verb in the sentence ("Emmanuel Macron has won")."""
-    m = _SUBJECT_Q.match(question)
+    """The subject of the question's verb in the sentence: "Who won …?", "Which team won …?"
+    against "Emmanuel Macron has won …"."""
+    words = question.split()
     # "What did Haim struggle with?" asks for an object, "who was killed?" a passive subject.
-    if not m or _PASSIVE_Q.search(question) or re.match(_OBJECT_WH, question, re.I):
+    if len(words) < 3 or _PASSIVE_Q.search(question) or re.match(_OBJECT_WH, question, re.I):
         return []
-    # "Which tennis star won": the verb is the first word after the wh-phrase that the
-    # sentence has; try each split of the phrase.
-    words = [*(m.group(1) or "").split(), m.group(2)]
+    first = words[0].lower()
+    # The verb follows "who", or the head noun of "which team"; an auxiliary may come first.
+    at = 1 if first == "who" else 2 if first in ("which", "what") else 0
+    if at and words[at].lower() in _AUXILIARY:
+        at += 1
+    verb = words[at].strip("?,.") if 0 < at < len(words) else ""
+    if not verb.islower() or verb in STOPWORDS:
+        return []
     out: list[Span] = []
-    for verb in words[1:] if m.group(1) else words:
-        if verb.lower() in STOPWORDS:
-            continue
-        for v in _find_stem(sentence, verb, stem):
-            end = v.start()
-            if aux := _AUX_END.search(sentence[:end]):
-                end = aux.start()
-            if (span := _clause_before(sentence, end)) and len(sentence[span[0] : span[1]]) > 1:
-                out.append(span)
-        if out:
-            break
+    for v in _find_stem(sentence, verb, stem):
+        end = v.start()
+        if aux := _AUX_END.search(sentence[:end]):
+            end = aux.start()
+        if span := _clause_before(sentence, end):
+            out.append(_subject_name(sentence, span))
     return out
+
+
+_ADVERB = re.compile(r"(?:\s+(?:\w+ly|first|also|now|then|still|later|already|just))+$")
+_NAME_RUN = re.compile(r"(?:[A-Z][\w'’.-]*\s+){1,3}[A-Z][\w'’.-]*$")
+
+
+def _subject_name(sentence: str, span: Span) -> Span:
+    """A subject without trailing adverbs ("Hans Asperger first"), and a long one ending in a
+    name reduced to that name ("Austrian pediatrician Hans Asperger")."""
+    start, end = span
+    if adverb := _ADVERB.search(sentence[start:end]):
+        end = start + adverb.start()
+    text = sentence[start:end]
+    if len(text.split()) > 3 and (name := _NAME_RUN.search(text)):
+        start += name.start()
+    return start, end
 
 
 def _definitions(sentence: str, subject: str) -> list[Span]:

@@ -159,6 +159,9 @@ def _clean(span: str, asked: set[str]) -> str:
     words = text.split()
     while len(words) > 1 and (words[0].lower() in _LEADING or stem(words[0].lower()) in asked):
         words = words[1:]
+    # "195 million doses" for "how many doses …?": the question already names what is counted.
+    if len(words) > 1 and words[0][:1].isdigit() and stem(words[-1].lower()) in asked:
+        words = words[:-1]
     text = " ".join(words)
     while (
         (text[:1] in "()" and text)
@@ -190,6 +193,9 @@ def stem(word: str) -> str:
     for suffix in ("ing", "ed", "ly", "es", "s"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
             word = word[: -len(suffix)]
+            # "topped" meets "top", "planned" meets "plan".
+            if suffix in ("ing", "ed") and word[-1] == word[-2] and word[-1] not in "lsz":
+                word = word[:-1]
             break
     return word[:6]
 
