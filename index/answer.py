@@ -31,6 +31,7 @@ __all__ = [
     "Weights",
     "check_question",
     "format_answer_text",
+    "narrow",
     "strip_markers",
 ]
 
@@ -117,7 +118,7 @@ class Answerer:
         dates = parse_dates(question, as_of or date.today())
         asked = dates.question if dates.strict else question
         query = self.query(asked, context)
-        attempts = [_within(filters, dates)] if not dates.empty else []
+        attempts = [narrow(filters, dates)] if not dates.empty else []
         # A bare year ("in 2005") may be the event's, not the article's: try without it too.
         if dates.empty or not dates.strict:
             attempts.append(filters)
@@ -190,7 +191,7 @@ def _leans_on(question: str) -> bool:
     return len([w for w in words if w not in _FOLLOW_WORDS]) <= 2
 
 
-def _within(filters: Filters, dates: DateRange) -> Filters:
+def narrow(filters: Filters, dates: DateRange) -> Filters:
     """The caller's filters narrowed to the question's dates."""
     since = (
         max(d for d in (filters.since, dates.since) if d) if filters.since or dates.since else None

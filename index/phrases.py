@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 from .search import STOPWORDS
 
@@ -155,11 +156,10 @@ def cloze_spans(sentence: str, question: str) -> list[Span]:
     has before its wh-phrase ("species of") and after it ("named after").
     """
     out: list[Span] = []
-    for m in _WH_PHRASE.finditer(question):
-        before = [w.lower() for w in _TOKEN.findall(question[: m.start()])][-3:]
-        after = [w.lower() for w in _TOKEN.findall(question[m.end() :])][:3]
-        tokens = [(t.start(), t.end(), t.group().lower()) for t in _TOKEN.finditer(sentence)]
-        words = [t[2] for t in tokens]
+    contexts = _contexts(question)
+    tokens = [(t.start(), t.end(), t.group().lower()) for t in _TOKEN.finditer(sentence)]
+    words = [t[2] for t in tokens]
+    for before, after in contexts:
         # One word of context on the left is enough only when the right side matches too, or
         # when the wh-phrase ends the question.
         for k in (3, 2, 1):
@@ -179,6 +179,18 @@ def cloze_spans(sentence: str, question: str) -> list[Span]:
             if out:
                 break
     return out
+
+
+@lru_cache(maxsize=256)
+def _contexts(question: str) -> list[tuple[list[str], list[str]]]:
+    """The three words before and after each wh-phrase of the question."""
+    return [
+        (
+            [w.lower() for w in _TOKEN.findall(question[: m.start()])][-3:],
+            [w.lower() for w in _TOKEN.findall(question[m.end() :])][:3],
+        )
+        for m in _WH_PHRASE.finditer(question)
+    ]
 
 
 def _right_edge(

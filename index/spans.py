@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Literal
 
 from .phrases import phrase_spans
@@ -125,13 +126,7 @@ def find_span(
     placed = phrase_spans(sentence, question, stem)
     if kind is None and not placed:
         return None
-    asked = _words(question) - STOPWORDS
-    asked_stems = {stem(w) for w in asked}
-    # The question's own lower-case words ("marry", "killed") say where the answer sits better
-    # than the names it repeats ("Polanski"): measure distance to those when the sentence has any.
-    verbs = {stem(w.lower()) for w in _WORD.findall(question)[1:] if w.islower()} & asked_stems
-    # "Which brigade …?" is answered by a name holding the word: "the Eighth Brigade".
-    head = m.group(1).lower() if (m := re.search(r"\b(?:which|what) (\w+)", question, re.I)) else ""
+    asked_stems, verbs, head = _asked(question)
     found = [(m.start(), stem(m.group().lower())) for m in _WORD.finditer(sentence)]
     anchors = [i for i, s in found if s in verbs] or [i for i, s in found if s in asked_stems]
     typed = spans(sentence, kind) if kind else []
@@ -152,7 +147,18 @@ def find_span(
     return (best[1], False) if best else None
 
 
-def _clean(span: str, asked: set[str]) -> str:
+@lru_cache(maxsize=256)  # once per question, not once per sentence
+def _asked(question: str) -> tuple[frozenset[str], frozenset[str], str]:
+    """The question's content stems; its own lower-case ones ("marry", "killed"), which say
+    where the answer sits better than the names it repeats ("Polanski"); and the noun of
+    "which brigade …?", answered by a name holding it ("the Eighth Brigade")."""
+    asked = frozenset(stem(w) for w in _words(question) - STOPWORDS)
+    verbs = frozenset(stem(w.lower()) for w in _WORD.findall(question)[1:] if w.islower()) & asked
+    head = m.group(1).lower() if (m := re.search(r"\b(?:which|what) (\w+)", question, re.I)) else ""
+    return asked, verbs, head
+
+
+def _clean(span: str, asked: frozenset[str]) -> str:
     """No edge punctuation, trailing possessive or unmatched bracket; no leading preposition
     ("with drug addiction") or word the question already says ("Songwriter Joe Brooks")."""
     text = _POSSESSIVE.sub("", span.strip(" ,.;:“”\"'"))
@@ -186,6 +192,7 @@ _SYNONYMS = {
 }
 
 
+@lru_cache(maxsize=1 << 16)  # every sentence's words are stemmed for every question
 def stem(word: str) -> str:
     """A crude stem: "killed" meets "killing", "strategically" meets "strategic"."""
     if word in _SYNONYMS:
