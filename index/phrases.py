@@ -46,11 +46,12 @@ _CLOZE_Q = re.compile(
 # Where a clause ends: punctuation, a reporting verb ("…, officials said"), a relative
 # pronoun, or "and" before a second verb ("refuses to concede defeat and plans …").
 _CLAUSE_END = re.compile(
-    r"[,;:\"“”—–]|[.!?](?=\s|$)|\s(?:and|but)\s+\w+(?:s|ed)\b"
+    r"[;:\"“”—–]|,(?!\d)|[.!?](?=\s|$)|\s(?:and|but)\s+\w+(?:s|ed)\b"
     r"|\s(?:said|says|according|told|who|which|while|but)\b"
 )
 _CLAUSE_START = re.compile(r"[,;:\"“”—–]|\b(?:that|said|says|when|after|as|because)\s")
 MAX_WORDS = 12
+_PLACE_OR_TIME = re.compile(r"\s(?:in|on|at|during|after|before|since|near)\s", re.I)
 _NOT_A_PHRASE = frozenset("he she they it we i you who which that said says told added".split())
 
 
@@ -64,8 +65,16 @@ def _trim(sentence: str, start: int, end: int) -> Span | None:
     if not words or words[0] in _NOT_A_PHRASE:
         return None
     start += lead
-    if len(words) > MAX_WORDS:  # a long clause: its first words carry the answer
-        return start, start + list(re.finditer(r"\S+", text))[MAX_WORDS - 1].end()
+    if len(words) > MAX_WORDS:
+        # A long clause: its first words carry the answer, up to the place or time it adds
+        # ("to scale back its use of oil dispersants | in the Gulf of Mexico").
+        cut = [
+            m.start()
+            for m in _PLACE_OR_TIME.finditer(text)
+            if len(text[: m.start()].split()) < MAX_WORDS
+        ]
+        end = cut[-1] if cut else list(re.finditer(r"\S+", text))[MAX_WORDS - 1].end()
+        return start, start + end
     return start, start + len(text)
 
 
@@ -132,7 +141,9 @@ def phrase_spans(sentence: str, question: str, stem: StemFn) -> list[Span]:
         for v in _find_stem(sentence, m.group(1), stem):
             at = v.end()
             # The preposition the question ends on: "accused of" -> what follows "of".
-            if m.group(2) and (p := re.compile(rf"\s+{m.group(2)}\b", re.I).match(sentence, at)):
+            # ... with up to three words between: "sentenced him to", "pleaded guilty to".
+            prep = re.compile(rf"(?:\s+[\w'’-]+){{0,3}}?\s+{m.group(2)}\b", re.I)
+            if m.group(2) and (p := prep.match(sentence, at)):
                 at = p.end()
             if span := _clause_after(sentence, at):
                 out.append(span)
