@@ -29,7 +29,11 @@ _DEFINE_Q = re.compile(
 _INVERTED = re.compile(r"\s+(?:was|were|is|are)\s+")
 _AUXILIARY = frozenset("has have had will would is are was were".split())
 _OBJECT_WH = r"\s*(?:who|whom|what|which)\s+(?:did|does|do|is|was|are|were|has|have|had|will)\s"
-_AUX_END = re.compile(r"\s+(?:has|have|had|will|would|is|are|was|were)\s*$", re.I)
+_AUX_END = re.compile(
+    r"\s+(?:has|have|had|will|would|is|are|was|were|used to|can|could|may|might|must|should"
+    r"|did|does|do)\s*$",
+    re.I,
+)
 _PASSIVE_Q = re.compile(rf"\bwho\s+{_AUX}\s+([a-z]+)\b", re.I)
 _AGENT_Q = re.compile(r"\b([a-z]+ed)\b(?:\s+\S+){0,3}?\s+by (?:whom|who)\b", re.I)
 # "What did the government instruct BP to do?": the answer is the "to ..." after the verb.
@@ -247,7 +251,14 @@ def _subjects(sentence: str, question: str, stem: StemFn) -> list[Span]:
         end = v.start()
         if aux := _AUX_END.search(sentence[:end]):
             end = aux.start()
-        if span := _clause_before(sentence, end):
+        end = len(sentence[:end].rstrip(" ,"))
+        span = _clause_before(sentence, end)
+        # "Ayham Faisl al-Halqi, an ISIS Emir, used to facilitate": the subject is the name
+        # before the appositive, not the appositive.
+        before = sentence[: span[0]].rstrip() if span else ""
+        if span and before.endswith(",") and sentence[span[1] :].lstrip().startswith(","):
+            span = _clause_before(sentence, len(before) - 1) or span
+        if span:
             out.append(_subject_name(sentence, span))
     return out
 
