@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
@@ -40,6 +41,8 @@ def answer_json(answer: Answer, question_id: Any = None) -> dict[str, Any]:
             }
             for s in answer.sources
         ],
+        "support": answer.support,
+        "generated": answer.generated,
         "latency_ms": answer.latency_ms,
     }
 
@@ -89,11 +92,21 @@ def _run_batch(desk: Newsdesk, stream: TextIO, filters: Filters, as_of: date | N
     return failed
 
 
+def reading_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--k and --reader, which `ask` and `eval` share."""
+    command = click.option(
+        "--reader",
+        type=click.Choice(["extractive", "generative"]),
+        help="How answers are made (default: $NEWSDESK_READER, else extractive).",
+    )(command)
+    return click.option(
+        "--k", type=PASSAGES, default=Settings.answer_k, show_default=True, help="Passages to read."
+    )(command)
+
+
 @click.command("ask")
 @click.argument("question", required=False)
-@click.option(
-    "--k", type=PASSAGES, default=Settings.answer_k, show_default=True, help="Passages to read."
-)
+@reading_options
 @click.option("--since", type=ISO_DATE, help="Only articles published on or after this date.")
 @click.option("--until", type=ISO_DATE, help="Only articles published on or before this date.")
 @click.option("--source", help="Only this outlet.")
@@ -111,6 +124,7 @@ def ask_cmd(
     obj: Context,
     question: str | None,
     k: int,
+    reader: str | None,
     since: str | None,
     until: str | None,
     source: str | None,
@@ -122,7 +136,7 @@ def ask_cmd(
     if (question is None) == (batch is None):
         raise click.UsageError('give a QUESTION or --batch FILE, e.g. newsdesk ask "who won?"')
     filters, when = Filters(since, until, source), _as_of(as_of)
-    with obj.desk(answer_k=k) as desk:
+    with obj.desk(answer_k=k, reader=reader or obj.settings.reader) as desk:
         if batch is not None:
             failed = _run_batch(desk, batch, filters, when)
             if failed:
@@ -139,18 +153,27 @@ def ask_cmd(
 
 @click.command("eval")
 @click.argument("questions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@reading_options
 @click.option(
-    "--k", type=PASSAGES, default=Settings.answer_k, show_default=True, help="Passages to read."
+    "--limit", type=click.IntRange(1), help="Only the first N questions (for slow readers)."
 )
 @click.option("--baselines", is_flag=True, help="Also score BM25-only and first-sentence.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
-def eval_cmd(obj: Context, questions: Path, k: int, baselines: bool, as_json: bool) -> None:
+def eval_cmd(
+    obj: Context,
+    questions: Path,
+    k: int,
+    reader: str | None,
+    limit: int | None,
+    baselines: bool,
+    as_json: bool,
+) -> None:
     """Score answers on a question set (id, question, answers, doc_id per line)."""
-    with obj.desk(answer_k=k) as desk:
+    with obj.desk(answer_k=k, reader=reader or obj.settings.reader) as desk:
         rows = evaluate(
             desk,
-            load_questions(questions),
+            itertools.islice(load_questions(questions), limit),
             baselines=baselines,
             on_error=lambda msg: click.echo(f"skipped {msg}", err=True),
         )

@@ -116,8 +116,10 @@ def _facts(s: Source) -> str:
 
 
 def answer_html(answer: Answer) -> str:
-    """The answer with its [n] markers, and a short line per cited (or closest) article."""
-    lines = [esc(answer.text)]
+    """The answer with its [n] markers (the fact asked for first, in bold), and a short line
+    per cited (or closest) article."""
+    fact, _, said = answer.text.partition("\n")
+    lines = [f"<b>{esc(fact)}</b>\n{esc(said)}" if answer.short and said else esc(answer.text)]
     listed = answer.sources if answer.answerable else answer.closest
     if listed:
         lines.append("" if answer.answerable else "\n<i>Closest articles:</i>")

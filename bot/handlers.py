@@ -31,6 +31,7 @@ from .format import (
 )
 from .replies import ASK_USAGE, command_argument, reply_pieces, typing, usage
 from .state import BotContext
+from .stream import stream_generated
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +122,9 @@ async def respond(update: Update, context: BotContext, question: str) -> None:
     follow_up = FollowUp(previous.question, previous.text) if previous else None
     try:
         async with typing(context, message.chat):
-            answer = await context.state.run(context.desk.ask, question, context=follow_up)
+            answer, writing = await context.state.run(
+                context.desk.ask_then_write, question, context=follow_up
+            )
     except QueryError as error:
         await message.reply_html(usage(error), do_quote=True)
         return
@@ -130,6 +133,8 @@ async def respond(update: Update, context: BotContext, question: str) -> None:
         return
     sent = await reply_pieces(message, answer_html(answer), markup=ANSWER_BUTTONS)
     await context.remember(message.chat_id, [m.message_id for m in sent], answer)
+    if writing is not None:
+        await stream_generated(context, sent, writing, ANSWER_BUTTONS)
 
 
 # ---------------------------------------------------------------------------------- questions

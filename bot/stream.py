@@ -40,12 +40,12 @@ async def stream_generated(
         return
     state.writing += 1
     try:
-        await _stream(context, last, writing, private=last.chat.type == ChatType.PRIVATE)
+        shown = await _stream(context, last, writing, private=last.chat.type == ChatType.PRIVATE)
     finally:
         state.writing -= 1
     answer = writing.answer()
     if answer.generated != "grounded":
-        if last.chat.type != ChatType.PRIVATE:  # partial text was shown: put the answer back
+        if shown and last.chat.type != ChatType.PRIVATE:  # put the extractive answer back
             await _edit(last, split_html(answer_html(writing.extractive))[-1], buttons)
         return
     html = split_html(answer_html(answer))[0]
@@ -57,7 +57,8 @@ async def stream_generated(
     await context.remember(final.chat_id, [final.message_id], answer)
 
 
-async def _stream(context: BotContext, last: Message, writing: Writing, *, private: bool) -> None:
+async def _stream(context: BotContext, last: Message, writing: Writing, *, private: bool) -> bool:
+    """Show the text as it comes; whether any was shown."""
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[str | None] = asyncio.Queue()
 
@@ -70,12 +71,12 @@ async def _stream(context: BotContext, last: Message, writing: Writing, *, priva
 
     done = loop.run_in_executor(context.state.writer, produce)
     every = DRAFT_EVERY if private else EDIT_EVERY
-    text, shown_at = "", 0.0
+    text, shown_at, shown = "", 0.0, False
     while (piece := await queue.get()) is not None:
         text += piece
         if time.monotonic() - shown_at < every or not text.strip():
             continue
-        shown_at = time.monotonic()
+        shown_at, shown = time.monotonic(), True
         partial = esc(text.strip()[:4000]) + " …"
         # A lost preview is cosmetic: the final answer still comes.
         with contextlib.suppress(TelegramError):
@@ -84,6 +85,7 @@ async def _stream(context: BotContext, last: Message, writing: Writing, *, priva
             else:
                 await last.edit_text(partial)
     await done
+    return shown
 
 
 async def _edit(message: Message, html: str, buttons: InlineKeyboardMarkup) -> Message | None:

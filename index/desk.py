@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import date
 from typing import BinaryIO
 
 from newsdesk.config import Settings
-from newsdesk.errors import FeedError
+from newsdesk.errors import FeedError, NewsdeskError
 from newsdesk.ingest.archive import Archive, ArchiveStats, Article, Filters, StoreResult
 from newsdesk.ingest.feeds import Feed, FeedStore, PollResult, check_feed, poll
 from newsdesk.ingest.follows import AlertMessage, Follow, FollowStore
@@ -21,7 +21,9 @@ from newsdesk.ingest.readers import read_inputs
 from .alerts import Matcher, match_follows, topic_terms
 from .answer import Answer, Answerer, FollowUp
 from .embedder import Embedder, load_embedder
+from .generate import GenerativeReader, Writing
 from .indexer import SYNC_BATCH, CheckReport, Indexer, Progress
+from .llm import ChatModel, load_chat_model
 from .search import Hit, Mode, Searcher
 from .timeline import CANDIDATES_PER_LINE, TimelineEntry, build_timeline
 
@@ -41,6 +43,7 @@ class Newsdesk:
         self._embedder = embedder
         self._indexer: Indexer | None = None
         self._answerer: Answerer | None = None
+        self._model: ChatModel | None = None
         self._loading = threading.RLock()
 
     def close(self) -> None:
@@ -75,12 +78,33 @@ class Newsdesk:
         return self._indexer
 
     @property
+    def model(self) -> ChatModel:
+        """The language model generated answers are written with (loaded on first use)."""
+        if self._model is None:
+            with self._loading:
+                if self._model is None:
+                    self._model = load_chat_model(self.settings)
+        return self._model
+
+    @property
     def answerer(self) -> Answerer:
         """What turns questions into answers; assign another to change how answers are made."""
         if self._answerer is None:
             with self._loading:
                 if self._answerer is None:
-                    self._answerer = Answerer(self, k=self.settings.answer_k)
+                    answerer = Answerer(self, k=self.settings.answer_k)
+                    if self.settings.reader == "generative":
+                        answerer.reader = GenerativeReader(
+                            self.model,
+                            answerer.extractive,
+                            max_tokens=self.settings.llm_max_tokens,
+                            timeout=self.settings.llm_timeout,
+                        )
+                    elif self.settings.reader != "extractive":
+                        raise NewsdeskError(
+                            f"unknown reader {self.settings.reader!r}: use extractive or generative"
+                        )
+                    self._answerer = answerer
         return self._answerer
 
     @answerer.setter
@@ -106,6 +130,24 @@ class Newsdesk:
         """A cited answer, or "found nothing" with the closest articles."""
         return self.answerer.ask(question, filters=filters, as_of=as_of, context=context)
 
+    def ask_then_write(
+        self,
+        question: str,
+        *,
+        filters: Filters = Filters(),
+        as_of: date | None = None,
+        context: FollowUp | None = None,
+    ) -> tuple[Answer, Writing | None]:
+        """The extractive answer now and, with a generative reader and an answer to improve
+        on, the generated one on its way (to stream, as the bot does)."""
+        answerer = self.answerer
+        answer, reading = answerer.read(
+            question, filters=filters, as_of=as_of, context=context, reader=answerer.extractive
+        )
+        if isinstance(answerer.reader, GenerativeReader) and answer.answerable:
+            return answer, answerer.reader.writing(answer, reading)
+        return answer, None
+
     def search(
         self,
         query: str,
@@ -121,6 +163,10 @@ class Newsdesk:
         return searcher.search(
             query, k or self.settings.search_k, filters=filters, mode=mode, per_story=per_story
         )
+
+    def term_frequencies(self, terms: Sequence[str], cap: int) -> tuple[int, list[int]]:
+        """Passages in the archive, and passages holding each term (counted up to `cap`)."""
+        return self.archive.term_frequencies(terms, cap)
 
     # -- the archive ---------------------------------------------------------------------
 

@@ -109,6 +109,7 @@ class Scores:
     contains: list[float] = field(default_factory=list)
     abstained: list[bool] = field(default_factory=list)
     latency: list[float] = field(default_factory=list)
+    generated: list[str] = field(default_factory=list)  # what a language model's answer met
 
     def add(self, q: Question, answer: Answer | None, retrieved: Sequence[str | None]) -> None:
         self.ranks.append(rank_of(q.doc_id, retrieved))
@@ -123,6 +124,8 @@ class Scores:
         self.contains.append(contains_gold(text, q.answers))
         self.abstained.append(not answer.answerable)
         self.latency.append(answer.latency_ms)
+        if answer.generated:
+            self.generated.append(answer.generated.split(":")[0])
 
     def summary(self) -> dict[str, Any]:
         def mean(xs: Sequence[float]) -> float | None:
@@ -144,6 +147,8 @@ class Scores:
                 "latency_p50_ms": round(percentile(self.latency, 0.5), 1),
                 "latency_p95_ms": round(percentile(self.latency, 0.95), 1),
             }
+        for outcome in ("grounded", "replaced", "declined", "failed") if self.generated else ():
+            out[f"generated_{outcome}"] = mean([float(g == outcome) for g in self.generated])
         return out
 
 

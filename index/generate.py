@@ -16,8 +16,8 @@ from dataclasses import dataclass, field, replace
 from newsdesk.errors import GenerationError
 from newsdesk.ingest.archive import Article
 
-from .answer import Answer, source_of
 from .llm import ChatMessage, ChatModel
+from .reader import Answer, Reader, Reading, source_of
 from .search import STOPWORDS, Hit
 
 log = logging.getLogger(__name__)
@@ -214,3 +214,36 @@ class Writing:
         for _ in self.pieces():
             pass
         return self.answer()
+
+
+class GenerativeReader:
+    """A `Reader` whose answers a language model writes from the passages, checked; the
+    extractive reader answers first, so questions the archive can't answer never wait for
+    the model, and its answer stands when the generated one doesn't hold."""
+
+    def __init__(
+        self,
+        model: ChatModel,
+        fallback: Reader,
+        *,
+        articles: int = 5,
+        max_tokens: int = 160,
+        timeout: float = 120.0,
+    ) -> None:
+        self.model, self.fallback = model, fallback
+        self.articles, self.max_tokens, self.timeout = articles, max_tokens, timeout
+
+    def writing(self, extractive: Answer, reading: Reading) -> Writing:
+        """The generated answer to begin from an extractive one, to stream or to run."""
+        return Writing(
+            self.model,
+            extractive,
+            reading.hits,
+            articles=self.articles,
+            max_tokens=self.max_tokens,
+            timeout=self.timeout,
+        )
+
+    def read(self, reading: Reading) -> Answer:
+        answer = self.fallback.read(reading)
+        return self.writing(answer, reading).run() if answer.answerable else answer

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from newsdesk.config import Settings
 from newsdesk.errors import GenerationError
 
 ChatMessage = dict[str, str]  # {"role": "system" | "user" | "assistant", "content": …}
@@ -69,6 +70,22 @@ def packaged_gguf(cache: Path) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return target
+
+
+def load_chat_model(settings: Settings) -> ChatModel:
+    """The configured language model: a server's, the packaged one, or a GGUF file."""
+    if settings.llm_url:
+        return OpenAICompatible(
+            settings.llm_url,
+            settings.llm,
+            api_key=settings.llm_api_key,
+            timeout=settings.llm_timeout,
+        )
+    if settings.llm == PACKAGED_LLM:
+        path = packaged_gguf(settings.llm_cache)
+    else:
+        path = Path(settings.llm).expanduser()
+    return LocalModel(path, threads=settings.llm_threads)
 
 
 def chatml(messages: Sequence[ChatMessage]) -> str:

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+
 from newsdesk.errors import EmptyArchiveError, QueryError
 from newsdesk.ingest import arabic
 from newsdesk.ingest.archive import Archive, Article, ChunkHit, Filters
@@ -79,10 +81,10 @@ class Searcher:
     def __init__(self, archive: Archive, embedder: Embedder, vectors: VectorIndex) -> None:
         self.archive, self.embedder, self.vectors = archive, embedder, vectors
 
-    def dense(self, query: str, k: int, filters: Filters) -> list[tuple[int, float]]:
+    def dense(self, vector: np.ndarray, k: int, filters: Filters) -> list[tuple[int, float]]:
         # Over-fetch under filters: FAISS cannot filter by date or outlet itself.
         fetch = k if filters == Filters() else k * 8
-        found = self.vectors.search(self.embedder.encode([query])[0], fetch)
+        found = self.vectors.search(vector, fetch)
         allowed = self.archive.allowed_chunk_ids([i for i, _ in found], filters)
         return [(i, s) for i, s in found if i in allowed][:k]
 
@@ -113,7 +115,8 @@ class Searcher:
         query = clean_query(query)
         if self.archive.is_empty():
             raise EmptyArchiveError("the archive is empty")
-        dense = self.dense(query, CANDIDATES, filters) if mode != "keyword" else []
+        vector = self.embedder.encode([query])[0] if mode != "keyword" else None
+        dense = self.dense(vector, CANDIDATES, filters) if vector is not None else []
         keyword = self.keyword(query, CANDIDATES, filters) if mode != "dense" else []
         fused: dict[int, float] = {}
         for weight, ranked in ((DENSE_WEIGHT, dense), (KEYWORD_WEIGHT, keyword)):
@@ -143,4 +146,11 @@ class Searcher:
             )
             for c in (first + later)[:k]
         ]
+        if vector is not None:
+            # A passage only bm25 found still gets its similarity, from its stored vector:
+            # answers weigh every passage by it.
+            stored = self.vectors.get([h.chunk_id for h in hits if h.dense is None])
+            for hit in hits:
+                if hit.chunk_id in stored:
+                    hit.dense = float(stored[hit.chunk_id] @ vector)
         return hits

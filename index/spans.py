@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Literal
 
+from .phrases import phrase_spans
 from .search import STOPWORDS
 
 Kind = Literal["number", "date", "name"]
 
 _NUMBER_Q = re.compile(
     r"\bhow (?:many|much|old|long|far|tall|big|large|often)\b|\bwhat (?:percentage|percent|number"
-    r"|age|amount|score|sum)\b",
+    r"|age|amount|score|sum)\b"
+    # "What was the combined weight …?": a measure is a number.
+    r"|\bwhat (?:is|was|are|were) the (?:\w+ )?(?:earnings|cost|price|weight|height|toll|budget"
+    r"|salary|value|population|temperature|distance|speed|total)\b",
     re.I,
 )
 _DATE_Q = re.compile(r"\bwhen\b|\b(?:what|which) (?:year|date|day|month|time)\b", re.I)
@@ -48,6 +53,8 @@ _NAME = re.compile(
     r"(?:[A-Z][\w'’.\-]*|al-[A-Z][\w'’\-]*))*"
 )
 _WORD = re.compile(r"\w+")
+# Prepositions that open a span but are not part of the answer; "to" is ("to scale back").
+_LEADING = frozenset("with for of from about on in at as against by".split())
 _POSSESSIVE = re.compile(r"['’]s$")
 
 
@@ -102,34 +109,73 @@ def spans(sentence: str, kind: Kind) -> list[tuple[int, int]]:
 def best_span(
     sentence: str, kind: Kind | None, question: str, avoid: str | None = None
 ) -> str | None:
-    """The span of the right kind that sits nearest the question's words and isn't one of them.
+    """The span the question asks for (see find_span)."""
+    found = find_span(sentence, kind, question, avoid)
+    return found[0] if found else None
+
+
+def find_span(
+    sentence: str, kind: Kind | None, question: str, avoid: str | None = None
+) -> tuple[str, bool] | None:
+    """The span the question asks for: one its grammar places (see phrases.py), else the one of
+    the right kind that sits nearest the question's words and isn't one of them; and whether
+    the grammar placed it.
 
     `avoid` is a name that is never the answer, e.g. the outlet in "told North Press".
     """
-    if kind is None:
+    placed = phrase_spans(sentence, question, stem)
+    if kind is None and not placed:
         return None
-    asked = _words(question) - STOPWORDS
-    asked_stems = {stem(w) for w in asked}
-    # The question's own lower-case words ("marry", "killed") say where the answer sits better
-    # than the names it repeats ("Polanski"): measure distance to those when the sentence has any.
-    verbs = {stem(w.lower()) for w in _WORD.findall(question)[1:] if w.islower()} & asked_stems
-    # "Which brigade …?" is answered by a name holding the word: "the Eighth Brigade".
-    head = m.group(1).lower() if (m := re.search(r"\b(?:which|what) (\w+)", question, re.I)) else ""
+    asked_stems, verbs, head = _asked(question)
     found = [(m.start(), stem(m.group().lower())) for m in _WORD.finditer(sentence)]
     anchors = [i for i, s in found if s in verbs] or [i for i, s in found if s in asked_stems]
+    typed = spans(sentence, kind) if kind else []
     best: tuple[float, str] | None = None
-    for start, end in spans(sentence, kind):
-        text = _POSSESSIVE.sub("", sentence[start:end].strip(" ,.;:“”\"'()"))
+    for rank, (start, end) in enumerate(placed + typed):
+        text = _clean(sentence[start:end], asked_stems)
         new = {stem(w) for w in _words(text) - STOPWORDS} - asked_stems
         if not text or not new or (avoid and text.lower() == avoid.lower()):
             continue  # a span made of the question's own words is not an answer
+        if rank < len(placed):
+            return text, True  # the grammar's answer slot beats any guess by proximity
         distance = min((abs(a - start) for a in anchors), default=len(sentence))
         # Nearer the question's words is better; a longer name is a fuller answer.
         score = distance / max(len(sentence), 1) - 0.05 * len(new)
         score -= 1.0 if head and head in _words(text) else 0.0
         if best is None or score < best[0]:
             best = (score, text)
-    return best[1] if best else None
+    return (best[1], False) if best else None
+
+
+@lru_cache(maxsize=256)  # once per question, not once per sentence
+def _asked(question: str) -> tuple[frozenset[str], frozenset[str], str]:
+    """The question's content stems; its own lower-case ones ("marry", "killed"), which say
+    where the answer sits better than the names it repeats ("Polanski"); and the noun of
+    "which brigade …?", answered by a name holding it ("the Eighth Brigade")."""
+    asked = frozenset(stem(w) for w in _words(question) - STOPWORDS)
+    verbs = frozenset(stem(w.lower()) for w in _WORD.findall(question)[1:] if w.islower()) & asked
+    head = m.group(1).lower() if (m := re.search(r"\b(?:which|what) (\w+)", question, re.I)) else ""
+    return asked, verbs, head
+
+
+def _clean(span: str, asked: frozenset[str]) -> str:
+    """No edge punctuation, trailing possessive or unmatched bracket; no leading preposition
+    ("with drug addiction") or word the question already says ("Songwriter Joe Brooks")."""
+    text = _POSSESSIVE.sub("", span.strip(" ,.;:“”\"'"))
+    words = text.split()
+    while len(words) > 1 and (words[0].lower() in _LEADING or stem(words[0].lower()) in asked):
+        words = words[1:]
+    # "195 million doses" for "how many doses …?": the question already names what is counted.
+    if len(words) > 1 and words[0][:1].isdigit() and stem(words[-1].lower()) in asked:
+        words = words[:-1]
+    text = " ".join(words)
+    while (
+        (text[:1] in "()" and text)
+        or text.endswith("(")
+        or (text.endswith(")") and text.count("(") < text.count(")"))
+    ):
+        text = (text[1:] if text[:1] in "()" else text[:-1]).strip(" ,.;:“”\"'")
+    return text
 
 
 # News questions and articles name the same event with different words ("killed" / "dead").
@@ -146,6 +192,7 @@ _SYNONYMS = {
 }
 
 
+@lru_cache(maxsize=1 << 16)  # every sentence's words are stemmed for every question
 def stem(word: str) -> str:
     """A crude stem: "killed" meets "killing", "strategically" meets "strategic"."""
     if word in _SYNONYMS:
@@ -153,6 +200,9 @@ def stem(word: str) -> str:
     for suffix in ("ing", "ed", "ly", "es", "s"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
             word = word[: -len(suffix)]
+            # "topped" meets "top", "planned" meets "plan".
+            if suffix in ("ing", "ed") and word[-1] == word[-2] and word[-1] not in "lsz":
+                word = word[:-1]
             break
     return word[:6]
 

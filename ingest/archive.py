@@ -444,6 +444,21 @@ class Archive:
             ).fetchall()
         return [(r[0], r[1]) for r in rows]
 
+    def term_frequencies(self, terms: Sequence[str], cap: int) -> tuple[int, list[int]]:
+        """Passages in the archive, and passages holding each (folded) term, counted up to
+        `cap`: past it a word is common anyway, and counting stops early on a big archive."""
+        with self._lock:
+            total = self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+            counts = [
+                self.db.execute(
+                    "SELECT count(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? "
+                    "LIMIT ?)",
+                    ['"' + t.replace('"', "") + '"', cap],
+                ).fetchone()[0]
+                for t in terms
+            ]
+        return total, counts
+
     def names_like(self, skeleton: str, limit: int = 2) -> list[str]:
         """The archive's Latin names with this consonant skeleton, the most used first."""
         rows = self.rows(

@@ -247,7 +247,7 @@ async def test_token_never_logged(
         def broken(question: str, **_: object) -> None:
             raise RuntimeError(f"the answerer failed with {TOKEN} in its message")
 
-        monkeypatch.setattr(bot_desk, "ask", broken)
+        monkeypatch.setattr(bot_desk, "ask_then_write", broken)
         reply = await reply_to(fake, fake.private_message(ALICE, QUESTION))
     secret = TOKEN.split(":")[1]
     assert reply["text"] == SOMETHING_WRONG

@@ -13,6 +13,7 @@ import pytest
 from newsdesk.bot import replies
 from newsdesk.index.answer import Answer
 from newsdesk.index.desk import Newsdesk
+from newsdesk.index.generate import Writing
 
 from botkit import (
     ANSWER_NAME,
@@ -78,13 +79,13 @@ async def test_typing_shown_once_in_groups(
 ) -> None:
     """Chat actions count against a group's 20 requests a minute: one per answer there."""
     monkeypatch.setattr(replies, "TYPING_EVERY", 0.05)  # a slow answer in fast motion
-    ask = bot_desk.ask
+    ask = bot_desk.ask_then_write
 
-    def slow(question: str, **kwargs: Any) -> Answer:
+    def slow(question: str, **kwargs: Any) -> tuple[Answer, Writing | None]:
         time.sleep(0.5)
         return ask(question, **kwargs)
 
-    monkeypatch.setattr(bot_desk, "ask", slow)
+    monkeypatch.setattr(bot_desk, "ask_then_write", slow)
     async with running_bot(fake, bot_desk):
         in_group = await reply_to(fake, fake.group_message(GROUP, ALICE, f"/ask {QUESTION}"))
         in_private = await reply_to(fake, fake.private_message(ALICE, QUESTION))

@@ -8,9 +8,9 @@ from dataclasses import replace
 import pytest
 
 from newsdesk.errors import GenerationError
-from newsdesk.index.answer import Answer, source_of
 from newsdesk.index.generate import Numbered, Writing, check, number_passages, prompt
 from newsdesk.index.llm import OpenAICompatible, chatml
+from newsdesk.index.reader import Answer, source_of
 from newsdesk.index.search import Hit
 from newsdesk.ingest.archive import Article
 

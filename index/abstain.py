@@ -1,0 +1,107 @@
+"""Whether the archive holds an answer at all: three cheap signals and a fitted linear rule.
+
+A threshold on the best sentence's score alone answered a quarter to a half of the questions
+whose article the archive lacks: some unrelated sentence always scores well enough. What such
+an answer usually lacks is the question's own rare words (the name, the year, the thing asked
+about) in the article it comes from, and the two retrievers then tend to disagree on which
+article is best. Figures and the fit: bench/README.md, "Abstention calibration".
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from newsdesk.ingest.archive import Article
+
+from .search import Hit, query_terms
+from .spans import stem, stems
+
+# Document frequencies are counted up to this many passages: past it a word is common anyway,
+# and counting stops early on a big archive.
+DF_CAP = 1000
+# Question words that query_terms keeps (not stop words) but no article needs to contain.
+_QUESTION_WORD = re.compile(r"whose|whom|many|much|long|old|kind|type|name|named|happened")
+
+
+class Scored(Protocol):
+    """What the signals read of a scored sentence (index.extractive.Candidate)."""
+
+    article: Article
+    score: float
+
+
+class Frequencies(Protocol):
+    """The archive's passage count, and how many passages hold each of some terms."""
+
+    def __call__(self, terms: Sequence[str], cap: int) -> tuple[int, list[int]]: ...
+
+
+@dataclass(frozen=True)
+class Signals:
+    """How well the archive covers a question."""
+
+    support: float  # the reader's support for its best sentence (see ExtractiveReader.support)
+    cover: float  # rarity-weighted share of the question's words in the best sentence's article
+    agree: bool  # dense and keyword retrieval put the same article first
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Answer when support·w + cover·w + agree·w + bias ≥ 0 (a logistic fit).
+
+    Fitted by bench/abstention.py on withheld dev articles (figures in bench/README.md,
+    "Abstention calibration"): 5-fold CV answered 0.946 of answerable questions and abstained
+    on 0.723 of withheld ones (support alone: 0.946 / 0.669); the bias is set for 96% answered
+    on the fitting data.
+    """
+
+    support: float = 2.89
+    cover: float = 2.92
+    agree: float = 1.62
+    bias: float = -4.74
+    # Follow-ups lean on the previous question, whose topic is established: they get this much
+    # support for free (0.4 × the 0.725 support threshold used alone; not calibrated: there is
+    # no follow-up data).
+    follow_up: float = 0.29
+
+
+CALIBRATION = Calibration()
+
+
+def signals(
+    frequencies: Frequencies,
+    query: str,
+    hits: Sequence[Hit],
+    candidates: Sequence[Scored],
+    support: float,
+) -> Signals:
+    """The signals for one retrieval; `support` is the reader's, for its best sentence."""
+    if not candidates or not hits:
+        return Signals(-math.inf, 0.0, False)
+    best = max(candidates, key=lambda c: c.score)
+    terms = [t for t in query_terms(query) if not _QUESTION_WORD.fullmatch(t)]
+    total, counts = frequencies(terms, DF_CAP)
+    # +0.5, not +1: a word in every passage of a tiny archive still weighs something.
+    rarity = [math.log((total + 1) / (df + 0.5)) for df in counts]
+    words = stems(f"{best.article.title} {best.article.text}")
+    found = sum(r for t, r in zip(terms, rarity, strict=True) if stem(t) in words)
+    dense = max(hits, key=lambda h: -1.0 if h.dense is None else h.dense)
+    keyword = max(hits, key=lambda h: -math.inf if h.keyword is None else h.keyword)
+    return Signals(
+        support,
+        found / sum(rarity) if terms else 1.0,  # nothing specific asked: nothing to miss
+        dense.article.id == keyword.article.id,
+    )
+
+
+def should_abstain(
+    s: Signals, *, follow_up: bool = False, calibration: Calibration = CALIBRATION
+) -> bool:
+    """Whether to say "I found nothing" rather than answer from these signals."""
+    c = calibration
+    support = s.support + (c.follow_up if follow_up else 0.0)
+    return c.support * support + c.cover * s.cover + c.agree * s.agree + c.bias < 0

@@ -1,0 +1,303 @@
+"""Answer spans placed by the question's grammar, not by the look of the words.
+
+Three shapes of question say where their answer sits in a sentence that states it:
+- "Who is X?": what the sentence says X is, the appositive ("X, an ISIS emir, ...") or the
+  predicate ("X is the sister of ...");
+- "Who was killed?": the subject of the same passive verb ("15 militants ... were killed");
+  "... by whom?": the agent after "by";
+- "What was X accused of?", "What did X struggle with?": what follows the verb (and its
+  preposition) in the sentence, up to the end of the clause.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+
+from .search import STOPWORDS
+
+StemFn = Callable[[str], str]
+
+Span = tuple[int, int]
+
+_AUX = r"(?:was|were|is|are|be|been|being|has been|have been|had been|will be|would be)"
+# "Who is Debbie Rowe?": a name to define (its last word capitalised).
+_DEFINE_Q = re.compile(
+    r"^\s*(?:who|what)\s+(?:is|was|are|were)\s+([^?]*\b[A-Z][\w'’.-]*)\s*\??\s*$"
+)
+_INVERTED = re.compile(r"\s+(?:was|were|is|are)\s+")
+_AUXILIARY = frozenset("has have had will would is are was were".split())
+_OBJECT_WH = r"\s*(?:who|whom|what|which)\s+(?:did|does|do|is|was|are|were|has|have|had|will)\s"
+_AUX_END = re.compile(
+    r"\s+(?:has|have|had|will|would|is|are|was|were|used to|can|could|may|might|must|should"
+    r"|did|does|do)\s*$",
+    re.I,
+)
+_PASSIVE_Q = re.compile(rf"\bwho\s+{_AUX}\s+([a-z]+)\b", re.I)
+_AGENT_Q = re.compile(r"\b([a-z]+ed)\b(?:\s+\S+){0,3}?\s+by (?:whom|who)\b", re.I)
+# "What did the government instruct BP to do?": the answer is the "to ..." after the verb.
+_TO_DO_Q = re.compile(r"^(.*?)\s+to do\b", re.I)
+# "What did X struggle with?", "What is Liu charged with?", "X is accused of what?"
+_OBJECT_Q = re.compile(
+    r"\bwhat\s+(?:did|does|do|is|was|were|are|has|have|had|will)\s+(?:\S+\s+){1,6}?"
+    r"([a-z]+)(?:\s+(to|of|with|from|for|about|as|on|in|at|against))?\s*\??\s*$",
+    re.I,
+)
+_CLOZE_Q = re.compile(
+    r"\b([a-z]+)(?:\s+(to|of|with|from|for|about|as|on|in|at|against))?\s+what\b", re.I
+)
+# Where a clause ends: punctuation, a reporting verb ("…, officials said"), a relative
+# pronoun, or "and" before a second verb ("refuses to concede defeat and plans …").
+_CLAUSE_END = re.compile(
+    r"[;:\"“”—–]|,(?!\d)|[.!?](?=\s|$)|\s(?:and|but)\s+\w+(?:s|ed)\b"
+    r"|\s(?:said|says|according|told|who|which|while|but)\b"
+)
+_CLAUSE_START = re.compile(r"[,;:\"“”—–]|\b(?:that|said|says|when|after|as|because)\s")
+MAX_WORDS = 12
+_PLACE_OR_TIME = re.compile(r"\s(?:in|on|at|during|after|before|since|near)\s", re.I)
+_NOT_A_PHRASE = frozenset("he she they it we i you who which that said says told added".split())
+
+
+def _trim(sentence: str, start: int, end: int) -> Span | None:
+    """The span without surrounding spaces, quotes and brackets; None when nothing is left."""
+    text = sentence[start:end]
+    lead = len(text) - len(text.lstrip(" ,\"'“”—–"))
+    text = text.strip(" ,\"'“”—–")
+    words = text.lower().split()
+    # "He added, X, ...": a clause of its own, not a description of X.
+    if not words or words[0] in _NOT_A_PHRASE:
+        return None
+    start += lead
+    if len(words) > MAX_WORDS:
+        # A long clause: its first words carry the answer, up to the place or time it adds
+        # ("to scale back its use of oil dispersants | in the Gulf of Mexico").
+        cut = [
+            m.start()
+            for m in _PLACE_OR_TIME.finditer(text)
+            if len(text[: m.start()].split()) < MAX_WORDS
+        ]
+        end = cut[-1] if cut else list(re.finditer(r"\S+", text))[MAX_WORDS - 1].end()
+        return start, start + end
+    return start, start + len(text)
+
+
+def _clause_after(sentence: str, at: int) -> Span | None:
+    """From `at` to the end of its clause; a bracket stays whole."""
+    depth, i = 0, at
+    while i < len(sentence):
+        depth = max(0, depth + (sentence[i] == "(") - (sentence[i] == ")"))
+        if depth == 0 and i > at and _CLAUSE_END.match(sentence, i):
+            break
+        i += 1
+    return _trim(sentence, at, i)
+
+
+def _clause_before(sentence: str, at: int) -> Span | None:
+    """From the start of the clause that ends at `at` to `at`; a bracket stays whole."""
+    depth, i = 0, at
+    while i > 0:
+        depth = max(0, depth + (sentence[i - 1] == ")") - (sentence[i - 1] == "("))
+        if depth == 0 and (m := _CLAUSE_START.match(sentence, i - 1)):
+            return _trim(sentence, m.end(), at)
+        i -= 1
+    return _trim(sentence, 0, at)
+
+
+def _find_stem(sentence: str, word: str, stem: StemFn) -> list[re.Match[str]]:
+    target = stem(word.lower())
+    return [m for m in re.finditer(r"\w+", sentence) if stem(m.group().lower()) == target]
+
+
+def phrase_spans(sentence: str, question: str, stem: StemFn) -> list[Span]:
+    """Spans where the question's grammar puts its answer in `sentence`, best first."""
+    out: list[Span] = []
+    if m := _DEFINE_Q.match(question):
+        out += _definitions(sentence, m.group(1))
+    out += _subjects(sentence, question, stem)
+    if m := _PASSIVE_Q.search(question):
+        for v in _find_stem(sentence, m.group(1), stem):
+            aux = re.search(rf"\b{_AUX}\s+(?:\w+ly\s+)?$", sentence[: v.start()])
+            # "Among the dead was Ayoub al-Jebawi": the subject after the verb.
+            inverted = _INVERTED.match(sentence, v.end())
+            if aux:
+                span = _clause_before(sentence, aux.start())
+            else:
+                span = _clause_after(sentence, inverted.end()) if inverted else None
+            if span:
+                out.append(span)
+    if m := _AGENT_Q.search(question):
+        for v in _find_stem(sentence, m.group(1), stem):
+            by = re.compile(r"\bby\s+").search(sentence, v.end(), v.end() + 50)
+            if by and (span := _clause_after(sentence, by.end())):
+                out.append(span)
+    if m := _TO_DO_Q.search(question):
+        # The verb is the last lower-case content word before "to do": "instruct BP to do".
+        verbs = [w for w in m.group(1).split() if w.islower() and w not in STOPWORDS][-1:]
+        for v in (v for verb in verbs for v in _find_stem(sentence, verb, stem)):
+            to = re.compile(r"\bto\s+").search(sentence, v.end(), v.end() + 50)
+            if to and (span := _clause_after(sentence, to.start())):
+                out.append(span)
+        return out
+    out += cloze_spans(sentence, question)
+    m = _OBJECT_Q.search(question) or _CLOZE_Q.search(question)
+    if m and m.group(1).lower() not in STOPWORDS:
+        for v in _find_stem(sentence, m.group(1), stem):
+            at = v.end()
+            # The preposition the question ends on: "accused of" -> what follows "of".
+            # ... with up to three words between: "sentenced him to", "pleaded guilty to".
+            prep = re.compile(rf"(?:\s+[\w'’-]+){{0,3}}?\s+{m.group(2)}\b", re.I)
+            if m.group(2) and (p := prep.match(sentence, at)):
+                at = p.end()
+            if span := _clause_after(sentence, at):
+                out.append(span)
+    return out
+
+
+# The wh-phrase of a question: "which (social media) platform", "what country", "whom".
+_WH_PHRASE = re.compile(
+    r"\b(?:which|what)(?:\s+of the following)?(?:\s+[a-z’'-]+){0,3}?\s+[a-z’'-]+(?=\s|\?|$)"
+    r"|\b(?:whom|who|what)\b",
+    re.I,
+)
+_TOKEN = re.compile(r"[\w’'-]+")
+
+
+def cloze_spans(sentence: str, question: str) -> list[Span]:
+    """What stands in the sentence where the wh-phrase stands in the question.
+
+    "Harrison Ford has had a new species of which animal named after him?" against "... a new
+    species of snake named after Harrison Ford": "snake" sits between the words the question
+    has before its wh-phrase ("species of") and after it ("named after").
+    """
+    out: list[Span] = []
+    contexts = _contexts(question)
+    tokens = [(t.start(), t.end(), t.group().lower()) for t in _TOKEN.finditer(sentence)]
+    words = [t[2] for t in tokens]
+    for before, after in contexts:
+        # One word of context on the left is enough only when the right side matches too, or
+        # when the wh-phrase ends the question.
+        for k in (3, 2, 1):
+            left = before[-k:]
+            if len(left) < k or all(w in STOPWORDS for w in left):
+                continue
+            for i in range(len(words) - k):
+                if words[i : i + k] != left:
+                    continue
+                start = tokens[i + k][0]
+                end = _right_edge(tokens, words, i + k, after)
+                span = _trim(sentence, start, end) if end is not None else None
+                # Without right context, the noun phrase after the left one: "invaded what
+                # country?" -> "Ukraine", not "Ukraine on Thursday".
+                if span or ((k > 1 or not after) and (span := _noun_phrase(tokens, i + k))):
+                    out.append(span)
+            if out:
+                break
+    return out
+
+
+@lru_cache(maxsize=256)
+def _contexts(question: str) -> list[tuple[list[str], list[str]]]:
+    """The three words before and after each wh-phrase of the question."""
+    return [
+        (
+            [w.lower() for w in _TOKEN.findall(question[: m.start()])][-3:],
+            [w.lower() for w in _TOKEN.findall(question[m.end() :])][:3],
+        )
+        for m in _WH_PHRASE.finditer(question)
+    ]
+
+
+def _right_edge(
+    tokens: list[tuple[int, int, str]], words: list[str], at: int, after: list[str]
+) -> int | None:
+    """Where the question's following words resume in the sentence, within a few words."""
+    for k in (2, 1):
+        right = after[:k]
+        if len(right) < k or (k == 1 and right[0] in STOPWORDS):
+            continue
+        for j in range(at + 1, min(at + 8, len(words) - k + 1)):
+            if words[j : j + k] == right:
+                return tokens[j - 1][1]
+    return None
+
+
+def _noun_phrase(tokens: list[tuple[int, int, str]], at: int) -> Span | None:
+    """The words from `at` up to the next function word ("Twitter on Tuesday" -> "Twitter"),
+    at most four; a leading article or number word stays ("the White House")."""
+    end = at
+    while end < len(tokens) and end - at < 4 and (end == at or tokens[end][2] not in STOPWORDS):
+        end += 1
+    return (tokens[at][0], tokens[end - 1][1]) if end > at else None
+
+
+def _subjects(sentence: str, question: str, stem: StemFn) -> list[Span]:
+    """The subject of the question's verb in the sentence: "Who won …?", "Which team won …?"
+    against "Emmanuel Macron has won …"."""
+    words = question.split()
+    # "What did Haim struggle with?" asks for an object, "who was killed?" a passive subject.
+    if len(words) < 3 or _PASSIVE_Q.search(question) or re.match(_OBJECT_WH, question, re.I):
+        return []
+    first = words[0].lower()
+    # The verb follows "who", or the head noun of "which team"; an auxiliary may come first.
+    at = 1 if first == "who" else 2 if first in ("which", "what") else 0
+    if at and words[at].lower() in _AUXILIARY:
+        at += 1
+    verb = words[at].strip("?,.") if 0 < at < len(words) else ""
+    if not verb.islower() or verb in STOPWORDS:
+        return []
+    out: list[Span] = []
+    for v in _find_stem(sentence, verb, stem):
+        end = v.start()
+        if aux := _AUX_END.search(sentence[:end]):
+            end = aux.start()
+        end = len(sentence[:end].rstrip(" ,"))
+        span = _clause_before(sentence, end)
+        # "Ayham Faisl al-Halqi, an ISIS Emir, used to facilitate": the subject is the name
+        # before the appositive, not the appositive.
+        before = sentence[: span[0]].rstrip() if span else ""
+        if span and before.endswith(",") and sentence[span[1] :].lstrip().startswith(","):
+            span = _clause_before(sentence, len(before) - 1) or span
+        if span:
+            out.append(_subject_name(sentence, span))
+    return out
+
+
+_ADVERB = re.compile(r"(?:\s+(?:\w+ly|first|also|now|then|still|later|already|just))+$")
+_NAME_RUN = re.compile(r"(?:[A-Z][\w'’.-]*\s+){1,3}[A-Z][\w'’.-]*$")
+
+
+def _subject_name(sentence: str, span: Span) -> Span:
+    """A subject without trailing adverbs ("Hans Asperger first"), and a long one ending in a
+    name reduced to that name ("Austrian pediatrician Hans Asperger")."""
+    start, end = span
+    if adverb := _ADVERB.search(sentence[start:end]):
+        end = start + adverb.start()
+    text = sentence[start:end]
+    if len(text.split()) > 3 and (name := _NAME_RUN.search(text)):
+        start += name.start()
+    return start, end
+
+
+def _definitions(sentence: str, subject: str) -> list[Span]:
+    """What the sentence says `subject` is: an appositive or a predicate."""
+    out: list[Span] = []
+    words = [w for w in re.findall(r"[\w'’.-]+", subject) if w.lower() not in STOPWORDS]
+    if not words:
+        return out
+    # The last word of a name is how news copy refers to the person again ("Rowe").
+    for m in re.finditer(rf"\b{re.escape(words[-1])}\b", sentence):
+        after = sentence[m.end() :]
+        a = re.match(r"\s*,\s*", after) or re.match(rf"\s+{_AUX}\s+", after)
+        if a and (span := _clause_after(sentence, m.end() + a.end())):
+            out.append(span)
+        # "Jackson's ex-wife, Debbie Rowe, ...": the appositive comes first.
+        name = sentence.rfind(words[0], max(0, m.start() - 40), m.end())
+        before = sentence[: max(name, 0)].rstrip()
+        if (
+            name >= 0
+            and before.endswith(",")
+            and (span := _clause_before(sentence, len(before) - 1))
+        ):
+            out.append(span)
+    return out

@@ -1,0 +1,56 @@
+"""Answers in a full archive, as a new user would have it: the seed article among the 530 dev
+articles (ingested once for this module, with the real model)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from newsdesk import FollowUp, Newsdesk, Settings
+from newsdesk.index.embedder import SentenceTransformerEmbedder
+
+from conftest import SEED, SHARED
+
+# The archive takes a few minutes to build with the real model: more than one test's budget.
+pytestmark = pytest.mark.timeout(1200)
+
+FACTS = {
+    "When did ISIS intend to announce an emirate?": "October 23",
+    "Who is Ayham Faisl al-Halqi?": "ISIS Emir",
+    "Which brigade sent groups to Jassim?": "Eighth Brigade",
+    "Why is Daraa strategically important?": "Jordan, Palestine and Lebanon",
+}
+
+
+@pytest.fixture(scope="module")
+def full_desk(
+    tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder
+) -> Iterator[Newsdesk]:
+    home: Path = tmp_path_factory.mktemp("full") / "home"
+    with Newsdesk(Settings(home=home), embedder=embedder) as desk:
+        report = desk.ingest([str(SHARED / "eval-dev" / "corpus.jsonl"), str(SEED)])
+        assert report.summary()["failed"] == 0 and desk.stats().articles >= 500
+        yield desk
+
+
+def test_who_was_killed_states_the_fact_first(full_desk: Newsdesk) -> None:
+    answer = full_desk.ask("Who was killed in Jassim?")
+    fact = answer.text.split("\n")[0]
+    assert "15" in fact and "Jebawi" in fact
+    assert answer.short and answer.sources[0].source == "North Press"
+
+
+@pytest.mark.parametrize("question", FACTS)
+def test_other_seed_questions_keep_their_fact(full_desk: Newsdesk, question: str) -> None:
+    answer = full_desk.ask(question)
+    assert FACTS[question] in answer.text and answer.sources[0].source == "North Press"
+
+
+def test_a_when_follow_up_gives_the_date(full_desk: Newsdesk) -> None:
+    first = full_desk.ask("Who was killed in Jassim?")
+    follow = full_desk.ask(
+        "And when did that happen?", context=FollowUp(first.question, first.text)
+    )
+    assert follow.answerable and "October 21" in follow.text.split("\n")[0]
