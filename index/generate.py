@@ -17,7 +17,7 @@ from newsdesk.errors import GenerationError
 from newsdesk.ingest.archive import Article
 
 from .llm import ChatMessage, ChatModel
-from .reader import Answer, Reader, Reading, source_of
+from .reader import Answer, Reader, Reading, source_of, strip_markers
 from .search import STOPWORDS, Hit
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,21 @@ REMINDER = (
     "Answer in one or two sentences with every name and number that answers the question, "
     "ending each sentence with the number of the passage it comes from, like [1]."
 )
+# One worked example: a count and a name from one passage, in one sentence, cited.
+EXAMPLE: list[ChatMessage] = [
+    {
+        "role": "user",
+        "content": "Passages:\n[1] Fire at a bakery in Aleppo (Enab Baladi, 2021-03-02): A fire "
+        "broke out in a bakery in Aleppo on Monday. Three workers died in the fire. Among the "
+        "dead was the foreman, Ali Hasan.\n[2] Bread prices (SANA, 2021-03-01): Bread prices "
+        "rose by 10 percent.\n\nThe passages answer it with: Ali Hasan; Three workers. Use all "
+        "of these.\n\nQuestion: Who died in the Aleppo fire?\n\n" + REMINDER,
+    },
+    {
+        "role": "assistant",
+        "content": "Three workers died in the fire, among them the foreman, Ali Hasan [1].",
+    },
+]
 DECLINED = re.compile(r"^\W*not in the archive\W*$", re.I)
 _CITATION = re.compile(r"\[(\d{1,3})\]")
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
@@ -101,14 +116,23 @@ def _merged(ranked: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
-def prompt(question: str, numbered: Sequence[Numbered]) -> list[ChatMessage]:
-    """The chat messages: the rules, then the numbered passages and the question."""
+def prompt(
+    question: str, numbered: Sequence[Numbered], found: str | None = None
+) -> list[ChatMessage]:
+    """The chat messages: the rules, then the numbered passages, what the extractive reader
+    found in them (a small model otherwise settles for the first fact it meets), and the
+    question."""
     lines = []
     for p in numbered:
         about = ", ".join(x for x in (p.article.source, (p.article.date or "")[:10]) if x)
         lines.append(f"[{p.n}] {p.article.title} ({about or 'undated'}): {p.text}")
-    user = "Passages:\n" + "\n".join(lines) + f"\n\nQuestion: {question}\n\n{REMINDER}"
-    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
+    hint = f"\n\nThe passages answer it with: {found}. Use all of these." if found else ""
+    user = "Passages:\n" + "\n".join(lines) + hint + f"\n\nQuestion: {question}\n\n{REMINDER}"
+    return [
+        {"role": "system", "content": SYSTEM},
+        *EXAMPLE,
+        {"role": "user", "content": user},
+    ]
 
 
 def check(text: str, numbered: Sequence[Numbered]) -> Checked:
@@ -169,13 +193,25 @@ class Writing:
     ) -> None:
         self.model, self.extractive = model, extractive
         self.numbered = number_passages(hits, articles)
+        if extractive.sources:
+            # The sentences the extractive reader chose lead their article's passage: a small
+            # model tends to answer from whatever it reads first.
+            said = strip_markers(extractive.text.split("\n")[-1])
+            best = extractive.sources[0].article_id
+            self.numbered = [
+                replace(p, text=f"{said} … {p.text}"[: len(p.text)]) if p.article.id == best else p
+                for p in self.numbered
+            ]
         self.max_tokens, self.timeout = max_tokens, timeout
         self.text = ""
         self.failure: str | None = None
 
     def pieces(self) -> Iterator[str]:
         deadline = time.monotonic() + self.timeout
-        messages = prompt(self.extractive.question, self.numbered)
+        # The extractive answer's fact line, its own [n] markers dropped: they number sources
+        # differently from the passages here.
+        fact = strip_markers(self.extractive.text.split("\n")[0]) if self.extractive.short else None
+        messages = prompt(self.extractive.question, self.numbered, fact)
         try:
             for piece in self.model.stream(messages, max_tokens=self.max_tokens):
                 self.text += piece

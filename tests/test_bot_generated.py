@@ -44,7 +44,9 @@ async def test_private_chat_gets_drafts_then_the_final_answer(
     assert final["text"].startswith("Local groups killed 15 ISIS militants, among them Ayoub")
     assert "North Press" in final["text"] and buttons(final)
     [request] = model_server.requests
-    assert "Question: Who was killed in Jassim?" in request["messages"][1]["content"]
+    asked = request["messages"][-1]["content"]
+    assert "Question: Who was killed in Jassim?" in asked
+    assert "The passages answer it with:" in asked and "Jebawi" in asked  # the reader's facts
 
 
 async def test_group_answer_is_edited_in_place(

@@ -100,7 +100,7 @@ def test_passages_numbered_by_article_with_outlet_and_date() -> None:
         (1, 1, "First. … First again."),
         (2, 2, "Second."),
     ]
-    user = prompt("Who?", numbered)[1]["content"]
+    user = prompt("Who?", numbered)[-1]["content"]
     assert "[1] Title 1 (North Press, 2022-10-27): First. … First again." in user
     assert "Question: Who?\n\nAnswer in one or two sentences" in user
 
