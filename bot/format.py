@@ -11,6 +11,8 @@ from newsdesk.index.answer import Answer, Source
 from newsdesk.ingest.archive import ArchiveStats, Article
 from newsdesk.ingest.pipeline import IngestReport
 
+from .i18n import say
+
 MAX_MESSAGE = 4096  # Telegram's limit, in UTF-16 code units of the text after entity parsing
 # A bare "<" or "&" never occurs in escaped text, but it still counts as one character.
 _ATOM = re.compile(r"<[^>]*>|&#?\w+;|[\s\S]")
@@ -115,14 +117,17 @@ def _facts(s: Source) -> str:
     return " · ".join(esc(x) for x in (s.source or "unknown outlet", s.date or "undated"))
 
 
-def answer_html(answer: Answer) -> str:
+def answer_html(answer: Answer, lang: str = "en") -> str:
     """The answer with its [n] markers (the fact asked for first, in bold), and a short line
-    per cited (or closest) article."""
+    per cited (or closest) article; newsdesk's own words in `lang`."""
     fact, _, said = answer.text.partition("\n")
-    lines = [f"<b>{esc(fact)}</b>\n{esc(said)}" if answer.short and said else esc(answer.text)]
+    if not answer.answerable and lang != "en":
+        lines = [esc(say("nothing", lang))]
+    else:
+        lines = [f"<b>{esc(fact)}</b>\n{esc(said)}" if answer.short and said else esc(answer.text)]
     listed = answer.sources if answer.answerable else answer.closest
     if listed:
-        lines.append("" if answer.answerable else "\n<i>Closest articles:</i>")
+        lines.append("" if answer.answerable else f"\n<i>{esc(say('closest', lang))}</i>")
     for s in listed:
         lines.append(f"[{s.n}] {link(s.title, s.url)} — {_facts(s)}")
     return "\n".join(lines)

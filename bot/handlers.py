@@ -8,8 +8,6 @@ import math
 import re
 
 from telegram import (
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     MessageEntity,
     Update,
 )
@@ -29,6 +27,7 @@ from .format import (
     sources_html,
     stats_html,
 )
+from .i18n import WORDS, answer_buttons, language, say
 from .replies import ASK_USAGE, command_argument, reply_pieces, typing, usage
 from .state import BotContext
 from .stream import stream_generated
@@ -38,20 +37,10 @@ log = logging.getLogger(__name__)
 LATEST_DEFAULT, LATEST_MAX = 5, 30
 
 INLINE_HELP = "Anywhere, type my username and a question to get an answer inline."
-SOMETHING_WRONG = "Sorry, something went wrong on my side. Please try again in a moment."
-NOT_ALLOWED = (
-    "Sorry, this bot only answers in the chats it was set up for. "
-    "Please ask its owner if you would like to use it here."
-)
-EMPTY = "The archive is empty for now: an admin can add articles by sending me files."
+SOMETHING_WRONG = WORDS["wrong"]["en"]
+EMPTY = WORDS["empty"]["en"]
 # Library errors in a chat user's terms: how to fix them is the owner's business.
-CHAT_WORDS: list[tuple[type[NewsdeskError], str]] = [
-    (
-        SearchIndexError,
-        "Sorry, I can't search the archive right now: its index needs rebuilding. "
-        "The bot's owner has been told; please try again later.",
-    ),
-]
+CHAT_WORDS: list[tuple[type[NewsdeskError], str]] = [(SearchIndexError, "index")]
 HELP = "\n".join(
     [
         "<b>How to ask</b>",
@@ -74,16 +63,6 @@ HELP = "\n".join(
     ]
 )
 
-ANSWER_BUTTONS = InlineKeyboardMarkup(
-    [
-        [
-            InlineKeyboardButton("Sources", callback_data="src"),
-            InlineKeyboardButton("👍", callback_data="fb:1"),
-            InlineKeyboardButton("👎", callback_data="fb:-1"),
-        ]
-    ]
-)
-
 
 async def gate(update: Update, context: BotContext) -> None:
     """Every update passes here first: a chat the bot may not serve gets one polite refusal,
@@ -96,7 +75,7 @@ async def gate(update: Update, context: BotContext) -> None:
         return
     if context.chat_data is not None and not context.chat_data.get("refused"):
         context.chat_data["refused"] = True
-        await context.bot.send_message(chat.id, NOT_ALLOWED)
+        await context.bot.send_message(chat.id, say("not_allowed", language(update)))
     raise ApplicationHandlerStop
 
 
@@ -105,16 +84,15 @@ async def respond(update: Update, context: BotContext, question: str) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
+    lang = language(update)
     if not question.strip():
-        await message.reply_html(ASK_USAGE, do_quote=True)
+        await message.reply_html(say("ask_usage", lang), do_quote=True)
         return
     per_minute = context.settings.questions_per_minute
     wait = await context.spend_question(user.id, "chat", per_minute)
     if wait:
         await message.reply_html(
-            f"You have asked {per_minute} questions in the last minute; "
-            f"please wait {math.ceil(wait)} seconds and ask again.",
-            do_quote=True,
+            say("budget", lang, n=per_minute, wait=math.ceil(wait)), do_quote=True
         )
         return
     replied = message.reply_to_message
@@ -126,15 +104,16 @@ async def respond(update: Update, context: BotContext, question: str) -> None:
                 context.desk.ask_then_write, question, context=follow_up
             )
     except QueryError as error:
-        await message.reply_html(usage(error), do_quote=True)
+        await message.reply_html(usage(error, lang), do_quote=True)
         return
     except EmptyArchiveError:
-        await message.reply_html(EMPTY, do_quote=True)
+        await message.reply_html(say("empty", lang), do_quote=True)
         return
-    sent = await reply_pieces(message, answer_html(answer), markup=ANSWER_BUTTONS)
+    buttons = answer_buttons(lang)
+    sent = await reply_pieces(message, answer_html(answer, lang), markup=buttons)
     await context.remember(message.chat_id, [m.message_id for m in sent], answer)
     if writing is not None:
-        await stream_generated(context, sent, writing, ANSWER_BUTTONS)
+        await stream_generated(context, sent, writing, buttons)
 
 
 # ---------------------------------------------------------------------------------- questions
@@ -263,7 +242,8 @@ async def on_error(update: object, context: BotContext) -> None:
     if not isinstance(update, Update):
         return
     error = context.error
-    words = next((w for kind, w in CHAT_WORDS if isinstance(error, kind)), SOMETHING_WRONG)
+    key = next((key for kind, key in CHAT_WORDS if isinstance(error, kind)), "wrong")
+    words = say(key, language(update))
     # Telling the user must not raise in turn: this is the last line of defence.
     with contextlib.suppress(TelegramError):
         if update.callback_query:

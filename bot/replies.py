@@ -11,12 +11,10 @@ from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
 
 from .format import esc, split_html
+from .i18n import WORDS, say
 from .state import BotContext
 
-ASK_USAGE = (
-    "Send me a question about the news, e.g. <code>/ask Who was killed in Jassim?</code> "
-    "(in a private chat, the question alone is enough)."
-)
+ASK_USAGE = WORDS["ask_usage"]["en"]
 TYPING_EVERY = 4.5  # seconds; Telegram shows "typing…" for about five
 
 
@@ -59,10 +57,10 @@ async def reply_pieces(
     ]
 
 
-def usage(error: Exception) -> str:
+def usage(error: Exception, lang: str = "en") -> str:
     """A user mistake as a reply: what was wrong, then how to ask."""
     text = str(error)
-    return f"{esc(text[:1].upper() + text[1:])}\n\n{ASK_USAGE}"
+    return f"{esc(text[:1].upper() + text[1:])}\n\n{say('ask_usage', lang)}"
 
 
 def command_argument(message: Message) -> str:

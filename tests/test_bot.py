@@ -149,6 +149,20 @@ async def test_markup_and_arabic_questions(fake: FakeTelegram, bot_desk: Newsdes
     assert first["text"] and second["text"]
     # The answerer drops the tags from the question; what is left shows literally.
     assert 'Sources for: Who was killed & "executed" in by ISIS\'s emir?' in listed["text"]
+    # Asked in Arabic, newsdesk's own words are Arabic; the article's sentences stay English.
+    assert buttons(second)[0]["text"] == "المصادر"
+    assert "North Press" in second["text"]
+    assert "لم أجد" in second["text"] or "Jassim" in second["text"]
+
+
+async def test_arabic_app_gets_arabic_words(fake: FakeTelegram, bot_desk: Newsdesk) -> None:
+    """A user whose Telegram is set to Arabic: the usage reply to a bare /ask is Arabic."""
+    arab = FakeTelegram.user(77, "Layla", "layla") | {"language_code": "ar"}
+    async with running_bot(fake, bot_desk):
+        usage = await reply_to(fake, fake.private_message(arab, "/ask"))
+        english = await reply_to(fake, fake.private_message(arab, QUESTION))
+    assert usage["text"].startswith("أرسل لي سؤالاً عن الأخبار")
+    assert buttons(english)[0]["text"] == "Sources"  # she wrote English
 
 
 async def test_long_listing_split_into_valid_messages(
