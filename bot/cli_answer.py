@@ -38,6 +38,7 @@ def answer_json(answer: Answer, question_id: Any = None) -> dict[str, Any]:
                 "date": s.date,
                 "url": s.url,
                 "score": s.score,
+                "also_reported_by": s.also,
             }
             for s in answer.sources
         ],

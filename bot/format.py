@@ -114,7 +114,8 @@ def split_html(markup: str, limit: int = MAX_MESSAGE) -> list[str]:
 
 
 def _facts(s: Source) -> str:
-    return " · ".join(esc(x) for x in (s.source or "unknown outlet", s.date or "undated"))
+    also = [f"also reported by {', '.join(s.also)}"] if s.also else []
+    return " · ".join(esc(x) for x in [s.source or "unknown outlet", s.date or "undated", *also])
 
 
 def answer_html(answer: Answer, lang: str = "en") -> str:

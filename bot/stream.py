@@ -43,7 +43,7 @@ async def stream_generated(
         shown = await _stream(context, last, writing, private=last.chat.type == ChatType.PRIVATE)
     finally:
         state.writing -= 1
-    answer = writing.answer()
+    answer = await context.state.run(context.desk.reported, writing.answer())
     if answer.generated != "grounded":
         if shown and last.chat.type != ChatType.PRIVATE:  # put the extractive answer back
             await _edit(last, split_html(answer_html(writing.extractive))[-1], buttons)

@@ -195,8 +195,8 @@ def format_answer_text(answer: Answer) -> str:
     if listed:
         lines.append("" if answer.answerable else "\nClosest articles:")
     for s in listed:
-        facts = [s.source or "unknown outlet", s.title, s.date or "undated"] + (
-            [s.url] if s.url else []
-        )
+        facts = [s.source or "unknown outlet", s.title, s.date or "undated"]
+        facts += [f"also reported by {', '.join(s.also)}"] if s.also else []
+        facts += [s.url] if s.url else []
         lines.append(f"[{s.n}] " + " — ".join(facts))
     return "\n".join(lines)

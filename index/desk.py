@@ -128,7 +128,19 @@ class Newsdesk:
         context: FollowUp | None = None,
     ) -> Answer:
         """A cited answer, or "found nothing" with the closest articles."""
-        return self.answerer.ask(question, filters=filters, as_of=as_of, context=context)
+        answer = self.answerer.ask(question, filters=filters, as_of=as_of, context=context)
+        return self.reported(answer)
+
+    def reported(self, answer: Answer) -> Answer:
+        """The answer with each source's story's other outlets ("also reported by"), distinct
+        outlets counted, not copies."""
+        for source in answer.sources:
+            article = self.archive.get(source.article_id)
+            if article.cluster_id is None:
+                continue
+            outlets = {a.source for a in self.archive.story(article.cluster_id) if a.source}
+            source.also = sorted(outlets - {source.source or ""})
+        return answer
 
     def ask_then_write(
         self,
@@ -144,6 +156,7 @@ class Newsdesk:
         answer, reading = answerer.read(
             question, filters=filters, as_of=as_of, context=context, reader=answerer.extractive
         )
+        answer = self.reported(answer)
         if isinstance(answerer.reader, GenerativeReader) and answer.answerable:
             return answer, answerer.reader.writing(answer, reading)
         return answer, None

@@ -31,6 +31,7 @@ class Source:
     date: str | None
     url: str | None
     score: float
+    also: list[str] = field(default_factory=list)  # other outlets that carried the story
 
 
 @dataclass
