@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import replace
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from typing import BinaryIO
 
 from newsdesk.config import Settings
+from newsdesk.errors import SearchIndexError
 from newsdesk.ingest.archive import Archive, ArchiveStats, Article, Filters, StoreResult
 from newsdesk.ingest.memory import ChatMemory
 from newsdesk.ingest.models import RawArticle, ReadFailure
@@ -19,6 +20,14 @@ from .answer import Answer, Answerer, FollowUp
 from .embedder import Embedder, load_embedder
 from .indexer import SYNC_BATCH, CheckReport, Indexer, Progress
 from .search import Hit, Mode, Searcher
+from .vectors import StoreInfo, VectorIndex
+
+
+@dataclass
+class DeskStats(ArchiveStats):
+    """What the archive holds, and what kind of vector index holds its vectors."""
+
+    vector_index: str = "none yet"
 
 
 class Newsdesk:
@@ -64,7 +73,12 @@ class Newsdesk:
         if self._indexer is None:
             with self._loading:
                 if self._indexer is None:
-                    self._indexer = Indexer(self.archive, self.embedder, self.settings.index_path)
+                    self._indexer = Indexer(
+                        self.archive,
+                        self.embedder,
+                        self.settings.index_path,
+                        settings=self.settings,
+                    )
         return self._indexer
 
     @property
@@ -189,8 +203,21 @@ class Newsdesk:
         indexer.sync()
         return article
 
-    def stats(self) -> ArchiveStats:
-        return self.archive.stats()
+    def stats(self) -> DeskStats:
+        return DeskStats(**asdict(self.archive.stats()), vector_index=str(self.vector_info()))
+
+    def vector_info(self) -> StoreInfo | str:
+        """The index in use, or else the file's, mapped: `stats` need not load the model."""
+        if self._indexer is not None:
+            return self._indexer.info()
+        path = self.settings.index_path
+        if not path.exists():
+            return "none yet"
+        dim = int(self.archive.get_meta("embedding_dim") or 0)
+        try:
+            return VectorIndex.load(path, dim, mapped=True, probes=self.settings.ivf_probes).info()
+        except SearchIndexError as e:
+            return str(e)
 
     def feedback(
         self, *, chat_id: int | None, user_id: int | None, question: str, answer: str, rating: int
@@ -209,9 +236,17 @@ class Newsdesk:
         """Re-embed every chunk into a new index; works when the old one is missing or corrupt."""
         with self._loading:
             self._indexer = Indexer(
-                self.archive, self.embedder, self.settings.index_path, fresh=True
+                self.archive,
+                self.embedder,
+                self.settings.index_path,
+                fresh=True,
+                settings=self.settings,
             )
         return self._indexer.reindex(progress)
+
+    def retrain(self) -> StoreInfo:
+        """Retrain the approximate index on the vectors it holds, re-embedding nothing."""
+        return self.indexer.retrain()
 
 
 def _relabel(item: RawArticle | ReadFailure, labels: dict[str, str]) -> RawArticle | ReadFailure:

@@ -36,6 +36,12 @@ class Settings:
     # Retrieval: passages `search` returns, and passages an answer is read from.
     search_k: int = 5
     answer_k: int = 12
+    # The vector index: exact (flat) up to this many vectors, approximate (IVF-SQ8) past it.
+    vector_threshold: int = 100_000
+    ivf_lists: int = 0  # 0: about √n, chosen when the IVF is built
+    ivf_probes: int = 32  # lists searched per query: recall of the exact top 10 vs time
+    # Searching processes map the index file rather than copy it (shared page cache).
+    map_index: bool = True
     # What the bot remembers of its answers (for follow-ups, Sources and 👍/👎), per chat.
     memory_days: float = 30.0
     memory_per_chat: int = 200
