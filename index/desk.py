@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 from typing import BinaryIO
@@ -149,16 +150,17 @@ class Newsdesk:
             if indexer and self.archive.count_pending() >= SYNC_BATCH:
                 indexer.sync(on_embedded)
 
-        report = ingest(
-            items,
-            self.archive,
-            self.settings,
-            count_tokens=self.embedder.count_tokens,
-            on_stored=stored,
-            on_failure=on_failure,
-        )
-        if indexer:
-            indexer.sync(on_embedded)
+        with indexer.writing() if indexer else nullcontext():
+            report = ingest(
+                items,
+                self.archive,
+                self.settings,
+                count_tokens=self.embedder.count_tokens,
+                on_stored=stored,
+                on_failure=on_failure,
+            )
+            if indexer:
+                indexer.sync(on_embedded)
         return report
 
     def ingest(

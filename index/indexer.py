@@ -77,6 +77,7 @@ class Indexer:
         self.vectors = VectorIndex(embedder.dim)
         self._thread_lock = threading.RLock()
         self._loaded: tuple[int, int, int] | None = None
+        self._writing = 0  # nested `writing()` blocks: keep the private copy until the last ends
         if fresh:
             return
         recorded = archive.get_meta("embedding_model")
@@ -125,11 +126,25 @@ class Indexer:
                     yield
                 finally:
                     try:
-                        if write and self.settings.map_index:
+                        if write and self.settings.map_index and not self._writing:
                             # Back to the shared mapping; anything unsaved was not meant to stay.
                             self._take_file(mapped=True)
                     finally:
                         fcntl.flock(lock, fcntl.LOCK_UN)
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Keep the private copy between the syncs of one long write (an ingest), rather
+        than read the whole file again for each batch; the shared mapping comes back after."""
+        with self._thread_lock:
+            self._writing += 1
+        try:
+            yield
+        finally:
+            with self._thread_lock:
+                self._writing -= 1
+                if not self._writing and self.settings.map_index:
+                    self._take_file(mapped=True)
 
     def _save(self) -> None:
         self.vectors.save(self.path)
@@ -178,7 +193,10 @@ class Indexer:
     def _train(self) -> None:
         """Replace the index by an IVF trained on its own vectors (the caller saves)."""
         built = build_ivf(
-            self.vectors, lists=self.settings.ivf_lists, probes=self.settings.ivf_probes
+            self.vectors,
+            lists=self.settings.ivf_lists,
+            probes=self.settings.ivf_probes,
+            codes=self.settings.ivf_codes,
         )
         self.vectors.replace(built)
         self.archive.set_meta(TRAINED_ON, str(len(built)))

@@ -28,7 +28,7 @@ _FLAT_TAGS = (b"IxM2", b"IxMp")
 class StoreInfo:
     """What kind of index holds the vectors, for `check` and `stats`."""
 
-    kind: str  # "flat" (exact) or "ivf-sq8" (approximate)
+    kind: str  # "flat" (exact), or "ivf-sq8" / "ivf-fp16" (approximate)
     vectors: int
     lists: int = 0  # IVF only: clusters the vectors are filed under
     probes: int = 0  # IVF only: clusters searched per query
@@ -152,8 +152,9 @@ class VectorIndex:
             ivf = _ivf(self.index)
             if ivf is None:
                 return StoreInfo("flat", int(self.index.ntotal), mapped=self.mapped)
+            codes = "fp16" if ivf.sq.qtype == faiss.ScalarQuantizer.QT_fp16 else "sq8"
             return StoreInfo(
-                "ivf-sq8",
+                f"ivf-{codes}",
                 int(ivf.ntotal),
                 lists=int(ivf.nlist),
                 probes=int(ivf.nprobe),

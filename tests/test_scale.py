@@ -51,7 +51,7 @@ def test_an_archive_over_the_threshold_gets_an_ivf_that_answers_and_survives_cha
         desk.ingest([str(SEED.parent), _others(tmp_path)])
         report = desk.check()
         assert report.ok and report.vectors == report.chunks > SMALL["vector_threshold"]
-        assert report.index.startswith("ivf-sq8, 4 lists, 2 probed")
+        assert report.index.startswith("ivf-fp16, 4 lists, 2 probed")
         assert desk.stats().vector_index == report.index
         for question, facts in SEED_QUESTIONS.items():
             top = desk.search(question, 3)[0]
@@ -65,7 +65,7 @@ def test_an_archive_over_the_threshold_gets_an_ivf_that_answers_and_survives_cha
 
         assert desk.reindex() == after.chunks
         rebuilt = desk.check()
-        assert rebuilt.ok and rebuilt.index.startswith("ivf-sq8") and not rebuilt.retrain_advised
+        assert rebuilt.ok and rebuilt.index.startswith("ivf-fp16") and not rebuilt.retrain_advised
         assert "Jassim" in desk.search("Who was killed in Jassim?")[0].text
 
 
@@ -82,12 +82,14 @@ def test_an_ivf_keeps_ids_and_finds_what_the_flat_index_finds() -> None:
     flat = VectorIndex(32)
     ids = list(range(1000, 3000))
     flat.add(ids, vectors)
-    ivf = build_ivf(flat, lists=16, probes=16)  # every list probed: exact but for rounding
+    ivf = build_ivf(
+        flat, lists=16, probes=16, codes="sq8"
+    )  # every list probed: exact but for rounding
     assert ivf.info().kind == "ivf-sq8" and sorted(ivf.ids().tolist()) == ids
     for row in (0, 777, 1999):
         assert ivf.search(vectors[row], 1)[0][0] == ids[row]
     assert ivf.remove([1000, 1001, 5]) == 2 and len(ivf) == 1998
-    retrained = build_ivf(ivf, lists=8, probes=8)
+    retrained = build_ivf(ivf, lists=8, probes=8, codes="fp16")
     assert retrained.search(vectors[777], 1)[0][0] == 1777
 
 
@@ -113,7 +115,7 @@ def test_a_second_process_reads_the_index_memory_mapped(tmp_path: Path, kind: st
     index = VectorIndex(32)
     index.add(list(range(500)), vectors)
     if kind == "ivf":
-        index = build_ivf(index, lists=4, probes=4)
+        index = build_ivf(index, lists=4, probes=4, codes="fp16")
     path = tmp_path / "index.faiss"
     index.save(path)
     np.save(tmp_path / "query.npy", vectors[123])
@@ -134,7 +136,7 @@ def test_a_mapped_index_refuses_writes_and_a_writer_replaces_the_file_under_it(
     vectors = rng.normal(size=(200, 32)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     path = tmp_path / "index.faiss"
-    build_ivf(_flat(vectors), lists=2, probes=2).save(path)
+    build_ivf(_flat(vectors), lists=2, probes=2, codes="sq8").save(path)
     reader = VectorIndex.load(path, 32, mapped=True)
     with pytest.raises(SearchIndexError, match="read-only"):
         reader.remove([1])
