@@ -14,13 +14,16 @@ from newsdesk.errors import ModelMismatchError, SearchIndexError
 from newsdesk.ingest.archive import Archive, ChunkHit
 
 from .embedder import Embedder
+from .heap import release_freed
 from .ivf import build_ivf
 from .vectors import StoreInfo, VectorIndex
 
 Progress = Callable[[int], object]
 # Chunks embedded between two saves of the index: bounds the work a crash can lose.
 SYNC_BATCH = 512
-ENCODE_SLICE = 32
+# Passages per model call. The call's activations grow with it: 32 passages of 256 word
+# pieces peaked 310 MB over the loaded model, 16 peaked 190 MB (bench/README.md, memory).
+ENCODE_SLICE = 16
 # An IVF trained on fewer than this share of the vectors it holds is retrained by `reindex`
 # (and `check` says so): its lists were drawn around an archive a fraction of today's.
 RETRAIN_BELOW = 0.5
@@ -182,6 +185,7 @@ class Indexer:
             self._save()
             self.archive.mark_embedded([hit.chunk_id for hit in batch])
             done += len(batch)
+            release_freed()
         return done
 
     def _over_threshold(self) -> bool:
