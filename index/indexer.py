@@ -24,8 +24,9 @@ SYNC_BATCH = 512
 # Passages per model call. The call's activations grow with it: 32 passages of 256 word
 # pieces peaked 310 MB over the loaded model, 16 peaked 190 MB (bench/README.md, memory).
 ENCODE_SLICE = 16
-# An IVF trained on fewer than this share of the vectors it holds is retrained by `reindex`
-# (and `check` says so): its lists were drawn around an archive a fraction of today's.
+# An IVF trained on fewer than this share of the vectors it holds is retrained at the next
+# sync: its lists were drawn for an archive half today's, and a search probes ever longer
+# lists. Retraining at each doubling keeps about √n lists for a total cost linear in n.
 RETRAIN_BELOW = 0.5
 TRAINED_ON = "vector_index_trained_on"  # archive meta: how many vectors the IVF was trained on
 
@@ -178,7 +179,7 @@ class Indexer:
                 self.vectors.add([chunk_id for _, chunk_id in part], vectors)
                 if progress:
                     progress(len(part))
-            if self._over_threshold():
+            if self._over_threshold() or self._retrain_advised():
                 # Past the threshold the flat index becomes an IVF trained on what is there.
                 self._train()
             # Save before marking: a crash in between only means re-embedding these chunks.
@@ -232,7 +233,7 @@ class Indexer:
 
     def reindex(self, progress: Progress | None = None) -> int:
         """Rebuild the index from every chunk in the archive, with the current model: flat,
-        or past the threshold an IVF, retrained at the end if the archive outgrew its lists."""
+        or past the threshold an IVF (trained at the threshold, retrained as it doubles)."""
         with self._exclusive(reload=False):  # the old file may be the broken thing
             self.vectors = VectorIndex(self.embedder.dim)
             self.archive.mark_all_unembedded()
@@ -240,11 +241,7 @@ class Indexer:
             self.archive.set_meta("embedding_model", self.embedder.name)
             self.archive.set_meta("embedding_dim", str(self.embedder.dim))
             self._save()
-            done = self._sync(progress)
-            if self._retrain_advised():
-                self._train()
-                self._save()
-            return done
+            return self._sync(progress)
 
     def retrain(self) -> StoreInfo:
         """Rebuild the IVF (or build one, past the threshold) from the stored vectors, without

@@ -17,10 +17,11 @@ from newsdesk.config import Settings
 from newsdesk.errors import SearchIndexError
 from newsdesk.index.desk import Newsdesk
 from newsdesk.index.embedder import SentenceTransformerEmbedder
+from newsdesk.index.indexer import TRAINED_ON
 from newsdesk.index.ivf import build_ivf
 from newsdesk.index.vectors import VectorIndex
 
-from conftest import SEED
+from conftest import SEED, HashingEmbedder
 
 # The seed article makes about 15 chunks; a few more articles give the IVF something to
 # cluster. Four lists, two searched: approximate for real, on a test-sized archive.
@@ -67,6 +68,32 @@ def test_an_archive_over_the_threshold_gets_an_ivf_that_answers_and_survives_cha
         rebuilt = desk.check()
         assert rebuilt.ok and rebuilt.index.startswith("ivf-fp16") and not rebuilt.retrain_advised
         assert "Jassim" in desk.search("Who was killed in Jassim?")[0].text
+
+
+def _reports(tmp_path: Path, name: str, count: int) -> str:
+    path = tmp_path / f"{name}.jsonl"
+    with path.open("w") as f:
+        for n in range(count):
+            text = " ".join(
+                f"Town {n} {name} sentence {j}: a report of event {j}." for j in range(9)
+            )
+            f.write(json.dumps({"id": f"{name}{n}", "title": f"{name} {n}", "text": text}) + "\n")
+    return str(path)
+
+
+def test_the_ivf_is_retrained_as_the_archive_doubles(
+    big_settings: Settings, tmp_path: Path
+) -> None:
+    settings = replace(big_settings, ivf_lists=0, ivf_probes=1000)
+    with Newsdesk(settings, embedder=HashingEmbedder()) as desk:
+        desk.ingest([_reports(tmp_path, "a", 10)])
+        first = int(desk.archive.get_meta(TRAINED_ON) or 0)
+        assert desk.check().index.startswith("ivf-fp16") and first == len(desk.indexer.vectors)
+        desk.ingest([_reports(tmp_path, "b", 30)])
+        report = desk.check()
+        assert report.ok and not report.retrain_advised
+        assert int(desk.archive.get_meta(TRAINED_ON) or 0) > 2 * first
+        assert len(desk.search("a report of an event in town", 5, mode="dense")) == 5
 
 
 def test_stats_describe_the_index_without_loading_the_model(big_settings: Settings) -> None:
