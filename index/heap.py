@@ -1,4 +1,4 @@
-"""Giving freed memory back to the system between embedding batches."""
+"""Giving freed memory back to the system between model calls."""
 
 from __future__ import annotations
 
@@ -21,8 +21,9 @@ def release_freed() -> None:
     """Return the heap's free pages to the system (glibc; a no-op elsewhere).
 
     Each model call allocates its activations (up to ~300 MB for 32 passages of 256 word
-    pieces) and frees them, but glibc keeps the freed pages in the process: without this an
-    ingest's resident set settles ~80 MB above the model's and creeps up with fragmentation.
+    pieces) and frees them, but glibc keeps the freed pages, fragmented, in the process:
+    embedding 2,048 dev passages 16 at a time took the resident set from 511 MB (model
+    loaded) to 947 MB and climbing; trimmed after each call it stayed at 590 (peak 707).
     """
     trim = _malloc_trim()
     if trim is not None:

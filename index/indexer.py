@@ -176,6 +176,7 @@ class Indexer:
                 # Small calls: between them, questions on other threads get the model.
                 part = texts[i : i + ENCODE_SLICE]
                 vectors = self.embedder.encode([text for text, _ in part])
+                release_freed()  # the call's activations, before the heap fragments further
                 self.vectors.add([chunk_id for _, chunk_id in part], vectors)
                 if progress:
                     progress(len(part))
@@ -186,7 +187,6 @@ class Indexer:
             self._save()
             self.archive.mark_embedded([hit.chunk_id for hit in batch])
             done += len(batch)
-            release_freed()
         return done
 
     def _over_threshold(self) -> bool:
