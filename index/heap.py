@@ -23,7 +23,8 @@ def release_freed() -> None:
     Each model call allocates its activations (up to ~300 MB for 32 passages of 256 word
     pieces) and frees them, but glibc keeps the freed pages, fragmented, in the process:
     embedding 2,048 dev passages 16 at a time took the resident set from 511 MB (model
-    loaded) to 947 MB and climbing; trimmed after each call it stayed at 590 (peak 707).
+    loaded) to 947 MB and climbing (with one malloc arena, so not the arenas); trimmed after
+    each call it stayed at 590 (peak 707).
     """
     trim = _malloc_trim()
     if trim is not None:
