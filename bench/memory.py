@@ -22,6 +22,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from newsdesk.config import Settings
 from newsdesk.index.desk import Newsdesk
+from newsdesk.index.indexer import ENCODE_SLICE
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "eval-dev" / "corpus.jsonl"
 
@@ -66,9 +67,11 @@ def main() -> None:
         with Newsdesk(Settings(home=Path(tmp) / "home")) as desk:
             _ = desk.embedder
             stages["model loaded"] = status("VmRSS")
-            desk.embedder.encode(["warm-up " * 200] * 32)  # one full-length batch
-            stages["model warmed up (one 32 x 256 batch)"] = status("VmRSS")
-            base = stages["model warmed up (one 32 x 256 batch)"]
+            # One full-length call of the size an ingest makes (a bigger one here would set
+            # the peak itself).
+            desk.embedder.encode(["warm-up " * 200] * ENCODE_SLICE)
+            warm = f"model warmed up ({ENCODE_SLICE} x 256 call)"
+            stages[warm] = base = status("VmRSS")
             high = [0]
 
             def sample(_: int) -> None:
