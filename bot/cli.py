@@ -232,6 +232,9 @@ def check_cmd(obj: Context, as_json: bool) -> None:
         f"chunks: {report.chunks}, vectors: {report.vectors}, "
         f"waiting to be indexed: {len(report.pending)}"
     )
+    click.echo(f"vector index: {report.index}")
+    if report.retrain_advised:
+        click.echo("the approximate index will be retrained at the next ingest or reindex")
     if report.ok:
         click.echo("ok: every indexed chunk has its vector and no vector is left over")
         return

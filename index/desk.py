@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
+from contextlib import nullcontext
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from typing import BinaryIO
 
 from newsdesk.config import Settings
-from newsdesk.errors import FeedError, NewsdeskError
+from newsdesk.errors import FeedError, NewsdeskError, SearchIndexError
 from newsdesk.ingest.archive import Archive, ArchiveStats, Article, Filters, StoreResult
 from newsdesk.ingest.feeds import Feed, FeedStore, PollResult, check_feed, poll
 from newsdesk.ingest.follows import AlertMessage, Follow, FollowStore
@@ -26,6 +27,14 @@ from .indexer import SYNC_BATCH, CheckReport, Indexer, Progress
 from .llm import ChatModel, load_chat_model
 from .search import Hit, Mode, Searcher
 from .timeline import CANDIDATES_PER_LINE, TimelineEntry, build_timeline
+from .vectors import StoreInfo, VectorIndex
+
+
+@dataclass
+class DeskStats(ArchiveStats):
+    """What the archive holds, and what kind of vector index holds its vectors."""
+
+    vector_index: str = "none yet"
 
 
 class Newsdesk:
@@ -74,7 +83,12 @@ class Newsdesk:
         if self._indexer is None:
             with self._loading:
                 if self._indexer is None:
-                    self._indexer = Indexer(self.archive, self.embedder, self.settings.index_path)
+                    self._indexer = Indexer(
+                        self.archive,
+                        self.embedder,
+                        self.settings.index_path,
+                        settings=self.settings,
+                    )
         return self._indexer
 
     @property
@@ -201,16 +215,17 @@ class Newsdesk:
             if indexer and self.archive.count_pending() >= SYNC_BATCH:
                 indexer.sync(on_embedded)
 
-        report = ingest(
-            items,
-            self.archive,
-            self.settings,
-            count_tokens=self.embedder.count_tokens,
-            on_stored=stored,
-            on_failure=on_failure,
-        )
-        if indexer:
-            indexer.sync(on_embedded)
+        with indexer.writing() if indexer else nullcontext():
+            report = ingest(
+                items,
+                self.archive,
+                self.settings,
+                count_tokens=self.embedder.count_tokens,
+                on_stored=stored,
+                on_failure=on_failure,
+            )
+            if indexer:
+                indexer.sync(on_embedded)
         return report
 
     def ingest(
@@ -255,8 +270,21 @@ class Newsdesk:
         indexer.sync()
         return article
 
-    def stats(self) -> ArchiveStats:
-        return self.archive.stats()
+    def stats(self) -> DeskStats:
+        return DeskStats(**asdict(self.archive.stats()), vector_index=str(self.vector_info()))
+
+    def vector_info(self) -> StoreInfo | str:
+        """The index in use, or else the file's, mapped: `stats` need not load the model."""
+        if self._indexer is not None:
+            return self._indexer.info()
+        path = self.settings.index_path
+        if not path.exists():
+            return "none yet"
+        dim = int(self.archive.get_meta("embedding_dim") or 0)
+        try:
+            return VectorIndex.load(path, dim, mapped=True, probes=self.settings.ivf_probes).info()
+        except SearchIndexError as e:
+            return str(e)
 
     def feedback(
         self, *, chat_id: int | None, user_id: int | None, question: str, answer: str, rating: int
@@ -370,9 +398,17 @@ class Newsdesk:
         """Re-embed every chunk into a new index; works when the old one is missing or corrupt."""
         with self._loading:
             self._indexer = Indexer(
-                self.archive, self.embedder, self.settings.index_path, fresh=True
+                self.archive,
+                self.embedder,
+                self.settings.index_path,
+                fresh=True,
+                settings=self.settings,
             )
         return self._indexer.reindex(progress)
+
+    def retrain(self) -> StoreInfo:
+        """Retrain the approximate index on the vectors it holds, re-embedding nothing."""
+        return self.indexer.retrain()
 
 
 def _relabel(item: RawArticle | ReadFailure, labels: dict[str, str]) -> RawArticle | ReadFailure:

@@ -13,7 +13,7 @@ from newsdesk.ingest import arabic
 from newsdesk.ingest.archive import Archive, Article, ChunkHit, Filters
 
 from .embedder import Embedder
-from .vectors import VectorIndex
+from .vectors import VectorStore
 
 Mode = Literal["hybrid", "dense", "keyword"]
 RRF_K = 60  # the usual constant of reciprocal rank fusion
@@ -78,7 +78,7 @@ def clean_query(query: str) -> str:
 class Searcher:
     """Hybrid search over one archive and its vector index."""
 
-    def __init__(self, archive: Archive, embedder: Embedder, vectors: VectorIndex) -> None:
+    def __init__(self, archive: Archive, embedder: Embedder, vectors: VectorStore) -> None:
         self.archive, self.embedder, self.vectors = archive, embedder, vectors
 
     def dense(self, vector: np.ndarray, k: int, filters: Filters) -> list[tuple[int, float]]:

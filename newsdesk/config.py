@@ -48,6 +48,15 @@ class Settings:
     llm_max_tokens: int = 160
     llm_threads: int = 2
     llm_cache: Path = Path("~/.cache/newsdesk")  # where the packaged model's parts are joined
+    # The vector index: exact (flat) up to this many vectors, approximate (IVF) past it,
+    # vectors kept as 16-bit floats ("fp16") or 8-bit ("sq8"; half the memory, lower recall).
+    # 128 probes kept 0.99 of the exact top 10 at 100k and 1M passages (bench/README.md).
+    vector_threshold: int = 100_000
+    ivf_codes: str = "fp16"
+    ivf_lists: int = 0  # 0: about √n, chosen when the IVF is built
+    ivf_probes: int = 128  # lists searched per query: recall of the exact top 10 vs time
+    # Searching processes map the index file rather than copy it (shared page cache).
+    map_index: bool = True
     # What the bot remembers of its answers (for follow-ups, Sources and 👍/👎), per chat.
     memory_days: float = 30.0
     memory_per_chat: int = 200

@@ -182,7 +182,15 @@ def test_cli_ask_and_batch(seeded: tuple[Settings, Newsdesk], tmp_path: Path) ->
     first = lines[0]
     assert set(first) >= {"id", "question", "answer", "answerable", "sources", "latency_ms"}
     assert first["answerable"] and "October 23" in first["answer"]
-    assert set(first["sources"][0]) == {"id", "title", "source", "date", "url", "score"}
+    assert set(first["sources"][0]) == {
+        "id",
+        "title",
+        "source",
+        "date",
+        "url",
+        "score",
+        "also_reported_by",
+    }
     assert first["sources"][0]["source"] == "North Press"
     assert [line.get("line") for line in lines[1:4]] == [2, 3, 4]
     assert all("error" in line for line in lines[1:4])

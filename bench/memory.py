@@ -1,0 +1,95 @@
+"""Peak memory of an ingest, and where it goes.
+
+Ingests a corpus (with embedding) into a fresh archive in this process and prints the
+resident set at each stage: interpreter with newsdesk imported, model loaded, model warmed
+up, then the highest seen while ingesting and the kernel's own peak (VmHWM). The baseline is
+the model alone warmed up: what any ingest must hold. `--copies N` re-ingests the corpus
+N times under new ids (a larger archive from the same articles).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from newsdesk.config import Settings
+from newsdesk.index.desk import Newsdesk
+from newsdesk.index.indexer import ENCODE_SLICE
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "eval-dev" / "corpus.jsonl"
+
+
+def status(field: str) -> int:
+    """A /proc/self/status figure in MB."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) // 1024
+    return 0
+
+
+def copies(corpus: Path, n: int, folder: Path) -> Path:
+    """The corpus n times, each copy under new ids and with its title marked, so that
+    dedup files each copy as a near-copy of the first (stored and embedded all the same)."""
+    path = folder / "copies.jsonl"
+    with path.open("w") as out:
+        for copy in range(n):
+            for line in corpus.open():
+                record = json.loads(line)
+                record["id"] = f"{record.get('id')}-c{copy}"
+                record["title"] = f"{record.get('title', '')} ({copy})"
+                out.write(json.dumps(record) + "\n")
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument("--copies", type=int, default=1)
+    parser.add_argument("--articles", type=int, default=0, help="only the first N (0: all)")
+    args = parser.parse_args()
+    stages = {"python + newsdesk imported": status("VmRSS")}
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = args.corpus
+        if args.copies > 1 or args.articles:
+            corpus = copies(args.corpus, args.copies, Path(tmp))
+            if args.articles:
+                lines = corpus.read_text().splitlines()[: args.articles]
+                corpus.write_text("\n".join(lines) + "\n")
+        with Newsdesk(Settings(home=Path(tmp) / "home")) as desk:
+            _ = desk.embedder
+            stages["model loaded"] = status("VmRSS")
+            # One full-length call of the size an ingest makes (a bigger one here would set
+            # the peak itself).
+            desk.embedder.encode(["warm-up " * 200] * ENCODE_SLICE)
+            warm = f"model warmed up ({ENCODE_SLICE} x 256 call)"
+            stages[warm] = base = status("VmRSS")
+            high = [0]
+
+            def sample(_: int) -> None:
+                high[0] = max(high[0], status("VmRSS"))
+
+            start = time.perf_counter()
+            report = desk.ingest([str(corpus)], on_embedded=sample)
+            took = time.perf_counter() - start
+            stages["highest while ingesting"] = high[0]
+            stages["peak (VmHWM)"] = status("VmHWM")
+            size = desk.settings.index_path.stat().st_size // 2**20
+            db = desk.settings.db_path.stat().st_size // 2**20
+    print(f"{len(report.outcomes)} articles, {report.chunks} chunks in {took:.0f} s")
+    print(f"index file {size} MB, archive.db {db} MB")
+    for stage, mb in stages.items():
+        print(f"  {stage:40} {mb:6} MB")
+    print(f"peak / model-alone ratio: {stages['peak (VmHWM)'] / base:.2f}")
+
+
+if __name__ == "__main__":
+    main()
