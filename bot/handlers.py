@@ -27,8 +27,8 @@ from .format import (
     sources_html,
     stats_html,
 )
-from .i18n import WORDS, answer_buttons, language, say
-from .replies import ASK_USAGE, command_argument, reply_pieces, typing, usage
+from .i18n import answer_buttons, language, say
+from .replies import command_argument, reply_pieces, typing, usage
 from .state import BotContext
 from .stream import stream_generated
 
@@ -37,8 +37,6 @@ log = logging.getLogger(__name__)
 LATEST_DEFAULT, LATEST_MAX = 5, 30
 
 INLINE_HELP = "Anywhere, type my username and a question to get an answer inline."
-SOMETHING_WRONG = WORDS["wrong"]["en"]
-EMPTY = WORDS["empty"]["en"]
 # Library errors in a chat user's terms: how to fix them is the owner's business.
 CHAT_WORDS: list[tuple[type[NewsdeskError], str]] = [(SearchIndexError, "index")]
 HELP = "\n".join(
@@ -200,7 +198,9 @@ async def sources(update: Update, context: BotContext) -> None:
         return
     answer = await context.last_answer(message.chat_id)
     if answer is None:
-        await message.reply_html("No answer yet in this chat. " + ASK_USAGE)
+        await message.reply_html(
+            "No answer yet in this chat. " + say("ask_usage", language(update))
+        )
         return
     await reply_pieces(message, sources_html(answer))
 

