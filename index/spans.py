@@ -126,13 +126,13 @@ def find_span(
     placed = phrase_spans(sentence, question, stem)
     if kind is None and not placed:
         return None
-    asked_stems, verbs, head = _asked(question)
+    asked_stems, verbs, head = asked_words(question)
     found = [(m.start(), stem(m.group().lower())) for m in _WORD.finditer(sentence)]
     anchors = [i for i, s in found if s in verbs] or [i for i, s in found if s in asked_stems]
     typed = spans(sentence, kind) if kind else []
     best: tuple[float, str] | None = None
     for rank, (start, end) in enumerate(placed + typed):
-        text = _clean(sentence[start:end], asked_stems)
+        text = clean_span(sentence[start:end], asked_stems)
         new = {stem(w) for w in _words(text) - STOPWORDS} - asked_stems
         if not text or not new or (avoid and text.lower() == avoid.lower()):
             continue  # a span made of the question's own words is not an answer
@@ -148,7 +148,7 @@ def find_span(
 
 
 @lru_cache(maxsize=256)  # once per question, not once per sentence
-def _asked(question: str) -> tuple[frozenset[str], frozenset[str], str]:
+def asked_words(question: str) -> tuple[frozenset[str], frozenset[str], str]:
     """The question's content stems; its own lower-case ones ("marry", "killed"), which say
     where the answer sits better than the names it repeats ("Polanski"); and the noun of
     "which brigade …?", answered by a name holding it ("the Eighth Brigade")."""
@@ -158,7 +158,7 @@ def _asked(question: str) -> tuple[frozenset[str], frozenset[str], str]:
     return asked, verbs, head
 
 
-def _clean(span: str, asked: frozenset[str]) -> str:
+def clean_span(span: str, asked: frozenset[str]) -> str:
     """No edge punctuation, trailing possessive or unmatched bracket; no leading preposition
     ("with drug addiction") or word the question already says ("Songwriter Joe Brooks")."""
     text = _POSSESSIVE.sub("", span.strip(" ,.;:“”\"'"))
