@@ -104,6 +104,11 @@ def _clause_before(sentence: str, at: int) -> Span | None:
     return _trim(sentence, 0, at)
 
 
+def _participle(word: str) -> bool:
+    """A lower-case "-ed" / "-en" word: "appointed", "chosen" (not "Who is Eunice …?")."""
+    return word.islower() and word not in STOPWORDS and word.endswith(("ed", "en"))
+
+
 def _find_stem(sentence: str, word: str, stem: StemFn) -> list[re.Match[str]]:
     target = stem(word.lower())
     return [m for m in re.finditer(r"\w+", sentence) if stem(m.group().lower()) == target]
@@ -122,8 +127,13 @@ def phrase_spans(sentence: str, question: str, stem: StemFn) -> list[Span]:
             inverted = _INVERTED.match(sentence, v.end())
             if aux:
                 span = _clause_before(sentence, aux.start())
+            elif inverted:
+                span = _clause_after(sentence, inverted.end())
+            elif _participle(m.group(1)) and v.group() == m.group(1):
+                # Told actively ("the Union has appointed Andy Robinson, …"): the object.
+                span = _clause_after(sentence, v.end())
             else:
-                span = _clause_after(sentence, inverted.end()) if inverted else None
+                span = None
             if span:
                 out.append(span)
     if m := _AGENT_Q.search(question):

@@ -245,6 +245,17 @@ def test_nearby_sentences_read_in_article_order(answerer: Answerer) -> None:
          "Which brigade did the rebels join?", "name", "Eighth Brigade"),
         ("Mourners honoured former President Kim Dae-Jung Sunday in Seoul.",
          "Who is former president of South Korea?", "name", "Kim Dae-Jung"),
+        # "Which … won?" asks for the subject, even where the sentence says it with another verb.
+        ("Rafael Nadal clinched a record-breaking 21st grand slam title after beating Daniil "
+         "Medvedev 2-6 6-7 6-4 6-4 7-5 in an Australian Open final for the ages.",
+         "Which tennis star won a historic Australian Open title after an epic men’s final?",
+         "name", "Rafael Nadal"),
+        # "Who was appointed …?" answered by an active sentence: its object.
+        ("The Scottish Rugby Union has appointed Andy Robinson, formerly coach of England.",
+         "Who was appointed the new coach of Scotland's team?", "name", "Andy Robinson"),
+        ("The fields will raise output by 1.5 million barrels per day, the minister said.",
+         "The new contracts would raise production by how much?", "number",
+         "1.5 million barrels per day"),
     ],
 )  # fmt: skip
 def test_short_answer_spans(sentence: str, question: str, kind: Kind, short: str) -> None:
