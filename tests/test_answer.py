@@ -17,6 +17,9 @@ from newsdesk.errors import EmptyArchiveError, QueryError
 from newsdesk.index.answer import NOTHING, Answer, Answerer, Candidate, FollowUp, format_answer_text
 from newsdesk.index.desk import Newsdesk
 from newsdesk.index.embedder import SentenceTransformerEmbedder
+from newsdesk.index.extractive import ExtractiveReader
+from newsdesk.index.reader import Reading
+from newsdesk.index.search import Hit
 from newsdesk.index.spans import Kind, best_span
 from newsdesk.ingest.archive import Article
 
@@ -202,6 +205,24 @@ def _candidate(text: str, article: int, start: int, score: float, keyword: float
     """A scored sentence of article `article`."""
     doc = Article(article, f"uid{article}", f"Story {article}", text, source="Wire")
     return Candidate(text, doc, start, keyword=keyword, kind=0.0, passage=0.0, score=score)
+
+
+def test_fact_beyond_the_retrieved_passages_of_the_best_article() -> None:
+    # Search keeps two passages a story; the sentence that answers may sit in a third.
+    text = (
+        "Flooding hit the river town of Ashford on Monday after two days of rain. Residents "
+        "were moved to the school hall overnight. The council said roads would stay closed "
+        "until Friday. Later, Jane Holt, the town's mayor, thanked the volunteers who "
+        "filled sandbags through the night."
+    )
+    article = Article(1, "uid1", "Floods in Ashford", text, source="Wire")
+    passage = text[: text.index(" The council")]
+    hit = Hit(1, passage, 0, len(passage), article, 1.0, dense=0.6, keyword=3.0)
+    question = "Who thanked the volunteers in Ashford?"
+    answer = ExtractiveReader(None).read(Reading(question, question, [hit]))
+    assert answer.short == "Jane Holt"
+    assert answer.text.startswith("Jane Holt [1]")
+    assert [s.article_id for s in answer.sources] == [1]
 
 
 def test_other_articles_sentences_must_cover_the_question(answerer: Answerer) -> None:
