@@ -199,7 +199,9 @@ def cloze_spans(sentence: str, question: str) -> list[Span]:
                 span = _trim(sentence, start, end) if end is not None else None
                 # Without right context, the noun phrase after the left one: "invaded what
                 # country?" -> "Ukraine", not "Ukraine on Thursday".
-                if span or ((k > 1 or not after) and (span := _noun_phrase(tokens, i + k))):
+                if span or (
+                    (k > 1 or not after) and (span := _noun_phrase(sentence, tokens, i + k))
+                ):
                     out.append(span)
             if out:
                 break
@@ -232,11 +234,22 @@ def _right_edge(
     return None
 
 
-def _noun_phrase(tokens: list[tuple[int, int, str]], at: int) -> Span | None:
-    """The words from `at` up to the next function word ("Twitter on Tuesday" -> "Twitter"),
-    at most four; a leading article or number word stays ("the White House")."""
+def _noun_phrase(sentence: str, tokens: list[tuple[int, int, str]], at: int) -> Span | None:
+    """The words from `at` up to the next function word or punctuation ("Twitter on Tuesday"
+    -> "Twitter", "dry shampoo, according" -> "dry shampoo"), at most four; a leading article
+    or number word stays ("the White House")."""
     end = at
-    while end < len(tokens) and end - at < 4 and (end == at or tokens[end][2] not in STOPWORDS):
+    while (
+        end < len(tokens)
+        and end - at < 4
+        and (
+            end == at
+            or (
+                tokens[end][2] not in STOPWORDS
+                and not sentence[tokens[end - 1][1] : tokens[end][0]].strip()
+            )
+        )
+    ):
         end += 1
     return (tokens[at][0], tokens[end - 1][1]) if end > at else None
 

@@ -185,7 +185,10 @@ def clean_span(span: str, asked: frozenset[str]) -> str:
     ("with drug addiction") or word the question already says ("Songwriter Joe Brooks")."""
     text = _POSSESSIVE.sub("", span.strip(" ,.;:“”\"'"))
     words = text.split()
-    while len(words) > 1 and (words[0].lower() in _LEADING or stem(words[0].lower()) in asked):
+    # "s School of …": what is left of "University's" when a span starts at its apostrophe.
+    while len(words) > 1 and (
+        words[0].lower() in _LEADING or stem(words[0].lower()) in asked or words[0] == "s"
+    ):
         words = words[1:]
     # "195 million doses" for "how many doses …?": the question already names what is counted.
     if len(words) > 1 and any(w[:1].isdigit() for w in words) and stem(words[-1].lower()) in asked:
