@@ -190,8 +190,11 @@ def clean_span(span: str, asked: frozenset[str]) -> str:
         words[0].lower() in _LEADING or stem(words[0].lower()) in asked or words[0] == "s"
     ):
         words = words[1:]
-    # "195 million doses" for "how many doses …?": the question already names what is counted.
-    if len(words) > 1 and any(w[:1].isdigit() for w in words) and stem(words[-1].lower()) in asked:
+    # "195 million doses" for "how many doses …?", "dry shampoo products" for "which product
+    # …?": the question already names what is counted or what kind of thing it is. (A name
+    # keeps its capitalised noun: "the Eighth Brigade".)
+    counted = any(w[:1].isdigit() for w in words)
+    if len(words) > 1 and (counted or words[-1].islower()) and stem(words[-1].lower()) in asked:
         words = words[:-1]
     text = " ".join(words)
     while (

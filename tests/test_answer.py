@@ -274,6 +274,9 @@ def test_nearby_sentences_read_in_article_order(answerer: Answerer) -> None:
         # "Who was appointed …?" answered by an active sentence: its object.
         ("The Scottish Rugby Union has appointed Andy Robinson, formerly coach of England.",
          "Who was appointed the new coach of Scotland's team?", "name", "Andy Robinson"),
+        # The question names the kind of thing ("product"); the answer is what kind.
+        ("Benzene was detected in dry shampoo products, according to a new report.",
+         "Benzene was detected in which household product?", "name", "dry shampoo"),
         ("The fields will raise output by 1.5 million barrels per day, the minister said.",
          "The new contracts would raise production by how much?", "number",
          "1.5 million barrels per day"),
