@@ -15,9 +15,10 @@ A rerun on existing archives (260 answers) took about 3 min on the 2-core machin
 7 from other work;
 `--refit` refits on the features JSONL of the last run in under a second.
 
-Measured 2026-11-30 with the reader of issue 9 (figures and the fit in bench/README.md,
-"Abstention calibration"): 5-fold CV answered 0.946 of answerable questions and abstained on
-0.723 of withheld ones; support alone 0.946 / 0.669.
+Measured 2026-11-30 with the reader of issue 9's second round (figures and the fit in
+bench/README.md, "Abstention calibration"): 5-fold CV answered 0.954 of answerable questions
+and abstained on 0.731 of withheld ones (0.780 with the withheld questions another article
+answers right left out); support alone 0.962 / 0.685. A rerun took 257 s under load 10.
 
 The bench hooks `index.extractive.signals` and `index.extractive.should_abstain`: the reader
 must import both by these names and call them once per retrieval attempt.

@@ -12,8 +12,9 @@ the project root:
     python bench/spans.py dev.pkl [--l2 0.3]
 
 Measured 2026-11-30 (bench/README.md, "Short answers"): held out, the scorer did not beat the
-rules (EM 0.215 vs 0.200 at its best L2, 0.177–0.208 at others; in-sample 0.277), so the
-reader keeps the rules; this stays as the harness for better features or more data.
+rules (EM 0.215 vs 0.200 with the reader of 61f0966, 0.269 vs 0.277 with the rules added
+since; in-sample 0.277 / 0.315), so the reader keeps the rules; this stays as the harness for
+better features or more data.
 """
 
 from __future__ import annotations
