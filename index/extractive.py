@@ -124,8 +124,8 @@ class ExtractiveReader:
         terms = {stem(t) for t in query_terms(query)}
         seen: set[tuple[int, int]] = set()
         told: list[tuple[int, int]] = []
-        found: list[tuple[str, Article, int, float]] = []
-        for text, article, start, passage in _sentences(hits, self.weights.unread):
+        found: list[tuple[str, Article, int, float, bool]] = []
+        for text, article, start, passage, retrieved in _sentences(hits, self.weights.unread):
             key = (article.id, start)
             # Headings and bylines are too short to answer anything.
             if key in seen or len(text.split()) < 5:
@@ -134,7 +134,7 @@ class ExtractiveReader:
             if said and norm(text) in said:
                 told.append(key)
                 continue
-            found.append((text, article, start, passage))
+            found.append((text, article, start, passage, retrieved))
         words_of = [stems(f[0]) for f in found]
         by_article: dict[int, list[set[str]]] = {}
         for f, words in zip(found, words_of, strict=True):
@@ -149,9 +149,7 @@ class ExtractiveReader:
         }
         w = self.weights
         out = []
-        read = {(h.article.id, h.start + s) for h in hits for s, _ in split_sentences(h.text)}
-        for (text, article, start, passage), words in zip(found, words_of, strict=True):
-            retrieved = (article.id, start) in read
+        for (text, article, start, passage, retrieved), words in zip(found, words_of, strict=True):
             if not retrieved and not terms & words:
                 continue  # the rest of the article counts only where it says what was asked
             rarity = idf[article.id]
@@ -261,22 +259,22 @@ class ExtractiveReader:
         return Answer(question, text, True, sources, 0.0, short, [], ranking(hits))
 
 
-def _sentences(hits: list[Hit], unread: float) -> Iterator[tuple[str, Article, int, float]]:
+def _sentences(hits: list[Hit], unread: float) -> Iterator[tuple[str, Article, int, float, bool]]:
     """The passages' sentences (text without dateline, article, offset in it, passage
-    similarity), then the rest of the best article's, at its best similarity less `unread`."""
+    similarity, retrieved), then the rest of the best article's, at its best similarity less
+    `unread`."""
     for hit in hits:
         for s, e in split_sentences(hit.text):
-            yield (
-                _DATELINE.sub("", " ".join(hit.text[s:e].split())),
-                hit.article,
-                hit.start + s,
-                (hit.dense or 0.0),
-            )
+            yield _sentence(hit.text[s:e]), hit.article, hit.start + s, hit.dense or 0.0, True
     if hits:
         best = hits[0].article
         similarity = max(h.dense or 0.0 for h in hits if h.article.id == best.id) - unread
         for s, e in split_sentences(best.text):
-            yield _DATELINE.sub("", " ".join(best.text[s:e].split())), best, s, similarity
+            yield _sentence(best.text[s:e]), best, s, similarity, False
+
+
+def _sentence(text: str) -> str:
+    return _DATELINE.sub("", " ".join(text.split()))
 
 
 def answer_kind(question: str, query: str) -> Kind | None:
