@@ -281,9 +281,9 @@ def main() -> None:
     print(f"rules (find_span):      EM {np.mean([i.rule_em for i in items]):.3f}", end=" ")
     print(f"F1 {np.mean([i.rule_f1 for i in items]):.3f}")
     print(f"5-fold CV, held out:    EM {np.mean(held_em):.3f} F1 {np.mean(held_f1):.3f}")
-    em, f1 = pick(items, fit(items, args.l2))
-    print(f"in-sample:              EM {np.mean(em):.3f} F1 {np.mean(f1):.3f}")
     w = fit(items, args.l2)
+    em, f1 = pick(items, w)
+    print(f"in-sample:              EM {np.mean(em):.3f} F1 {np.mean(f1):.3f}")
     print("weights fitted on all questions:")
     for name, v in zip([f"{f} (kind)" for f in FEATURES] + list(FEATURES), w, strict=True):
         print(f"  {name:13} {v:+.2f}")
