@@ -8,6 +8,7 @@ project root:
     python bench/answers.py dump --home DEV_HOME seed-dev.pkl --questions seed
     python bench/answers.py dump --home SEED_HOME seed.pkl --questions seed
     python bench/answers.py cv dev.pkl seed-dev.pkl seed.pkl
+    python bench/answers.py errors dev.pkl [--show BUCKET]     # where the answers go wrong
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import itertools
 import pickle
 import random
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -35,7 +37,7 @@ from newsdesk.index.evaluate import (
     load_questions,
     token_f1,
 )
-from newsdesk.index.extractive import ExtractiveReader, Weights
+from newsdesk.index.extractive import ExtractiveReader, Weights, answer_kind
 from newsdesk.index.reader import Answer, Reading
 from newsdesk.ingest.archive import Filters
 
@@ -54,6 +56,7 @@ GRID = {
     "kind": [0.1, 0.25],
     "lead": [0.0, 0.1],
     "slot": [0.0, 0.1, 0.25, 0.4],
+    "unread": [0.2, 0.3, 0.4],
 }
 
 
@@ -167,6 +170,51 @@ def cv(dev: Path, seed_dev: Path, seed: Path) -> None:
     print("in-sample best", dict(zip(names, best, strict=True)), _summary(results[best]))
 
 
+def bucket(reader: ExtractiveReader, row: Row) -> str:
+    """Where one answer (abstention off) stands: right, or the first step that lost it."""
+    gold = row.question.answers
+    a = read(reader, row)
+    if exact_match(a.short or "", gold):
+        return "short answer exact"
+    reading = next((r for r in row.readings if r.hits), row.readings[-1])
+    found = reader.candidates(reading.question, reading.query, reading.hits)
+    if not any(contains_gold(c.text, gold) for c in found):
+        articles = {h.article.external_id: h.article for h in reading.hits}
+        if row.question.doc_id not in articles:
+            return "gold article not retrieved"
+        if contains_gold(articles[row.question.doc_id].text, gold):
+            return "gold article retrieved, not its passage holding the gold"
+        return "gold string not in its article as written"
+    if not contains_gold(max(found, key=lambda c: c.score).text, gold):
+        return "another sentence scored best"
+    if a.short is None:
+        return "right sentence, no span (why / how / what did X do)"
+    if token_f1(a.short, gold) > 0:
+        return "right sentence, span overlaps the gold"
+    return "right sentence, another span"
+
+
+def errors(dev: Path, show: str | None) -> None:
+    """How many dev answers fall in each bucket, and per question kind."""
+    rows = pickle.loads(dev.read_bytes())
+    reader = ExtractiveReader(None)
+    buckets = [bucket(reader, row) for row in rows]
+    print("| bucket | questions |\n|---|---|")
+    for name, n in Counter(buckets).most_common():
+        print(f"| {name} | {n} |")
+    kinds = Counter(
+        (str(answer_kind(r.question.question, r.question.question)), b == "short answer exact")
+        for r, b in zip(rows, buckets, strict=True)
+    )
+    print("\nexact short answers by question kind:")
+    for kind in sorted({k for k, _ in kinds}):
+        print(f"  {kind}: {kinds[kind, True]} of {kinds[kind, True] + kinds[kind, False]}")
+    for row, b in zip(rows, buckets, strict=True):
+        if show and show in b:
+            print(f"\n{row.question.question}\n  gold: {row.question.answers}")
+            print(f"  ours: {read(reader, row).short!r}")
+
+
 def _summary(res: list[dict[str, float]]) -> dict[str, float]:
     keys = ("contains", "short_em", "short_f1", "abstained")
     return {k: round(mean(r[k] for r in res), 4) for k in keys}
@@ -183,9 +231,14 @@ def main() -> None:
     c.add_argument("dev", type=Path)
     c.add_argument("seed_dev", type=Path, help="the seed questions on the full archive")
     c.add_argument("seed", type=Path, help="the seed questions on the seed article alone")
+    e = sub.add_parser("errors")
+    e.add_argument("dev", type=Path)
+    e.add_argument("--show", help="list the questions of buckets whose name holds this")
     args = parser.parse_args()
     if args.command == "dump":
         dump(args.home, args.out, args.questions)
+    elif args.command == "errors":
+        errors(args.dev, args.show)
     else:
         cv(args.dev, args.seed_dev, args.seed)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -33,9 +34,11 @@ class Weights:
 
     keyword: float = 0.3  # share of the question's (rarity-weighted) words in the sentence
     kind: float = 0.25  # holds the kind of answer asked for (name, date, number)
-    # ... in the slot the question's grammar says ("who was killed": "X were killed")
-    slot: float = 0.1
-    lead: float = 0.1  # the story's opening sentences say who, what, when and where
+    # ... in the slot the question's grammar says ("who was killed": "X were killed"), and
+    # the story's opening sentences (who, what, when, where): the grid keeps offering them,
+    # CV gave them 0 once the rest of the best article was read.
+    slot: float = 0.0
+    lead: float = 0.0
     # A sentence's support, what abstention weighs (index/abstain.py), is the passage's
     # similarity plus `support_keyword` × keyword: whether the archive holds the answer at
     # all turns more on the question's words being there than ranking sentences does, and
@@ -49,6 +52,10 @@ class Weights:
     # A follow-up's bonus for sentences near what the previous answer said: "when did that
     # happen?" is about that event. Not calibrated: there is no follow-up data.
     follow: float = 0.2
+    # The best article's sentences outside its retrieved passages (search keeps two passages a
+    # story, and the fact often sits in a third) count with its best passage's similarity less
+    # this: they win only on the question's words.
+    unread: float = 0.2
 
 
 WEIGHTS = Weights()
@@ -68,6 +75,7 @@ class Candidate:
     lead: float = 0.0
     follow: float = 0.0
     score: float = 0.0
+    retrieved: bool = True  # from a retrieved passage, not the rest of the best article
 
 
 class ExtractiveReader:
@@ -90,7 +98,8 @@ class ExtractiveReader:
     def read(self, reading: Reading) -> Answer:
         said = norm(strip_markers(reading.context.answer)) if reading.context else ""
         candidates = self.candidates(reading.question, reading.query, reading.hits, said)
-        support = max((self.support(c) for c in candidates), default=None)
+        # Abstention is calibrated on what retrieval found: the rest of the article stays out.
+        support = max((self.support(c) for c in candidates if c.retrieved), default=None)
         if support is None or self.abstains(reading, candidates, support):
             return nothing(reading, support)
         chosen = self.choose(candidates)
@@ -115,19 +124,17 @@ class ExtractiveReader:
         terms = {stem(t) for t in query_terms(query)}
         seen: set[tuple[int, int]] = set()
         told: list[tuple[int, int]] = []
-        found: list[tuple[str, Article, int, float]] = []
-        for hit in hits:
-            for s, e in split_sentences(hit.text):
-                key = (hit.article.id, hit.start + s)
-                text = _DATELINE.sub("", " ".join(hit.text[s:e].split()))
-                # Headings and bylines are too short to answer anything.
-                if key in seen or len(text.split()) < 5:
-                    continue
-                seen.add(key)
-                if said and norm(text) in said:
-                    told.append(key)
-                    continue
-                found.append((text, hit.article, hit.start + s, hit.dense or 0.0))
+        found: list[tuple[str, Article, int, float, bool]] = []
+        for text, article, start, passage, retrieved in _sentences(hits, self.weights.unread):
+            key = (article.id, start)
+            # Headings and bylines are too short to answer anything.
+            if key in seen or len(text.split()) < 5:
+                continue
+            seen.add(key)
+            if said and norm(text) in said:
+                told.append(key)
+                continue
+            found.append((text, article, start, passage, retrieved))
         words_of = [stems(f[0]) for f in found]
         by_article: dict[int, list[set[str]]] = {}
         for f, words in zip(found, words_of, strict=True):
@@ -142,7 +149,9 @@ class ExtractiveReader:
         }
         w = self.weights
         out = []
-        for (text, article, start, passage), words in zip(found, words_of, strict=True):
+        for (text, article, start, passage, retrieved), words in zip(found, words_of, strict=True):
+            if not retrieved and not terms & words:
+                continue  # the rest of the article counts only where it says what was asked
             rarity = idf[article.id]
             span = find_span(text, kind, question)
             c = Candidate(
@@ -157,6 +166,7 @@ class ExtractiveReader:
                 follow=float(
                     any(a == article.id and abs(b - start) < NEARBY_CHARS for a, b in told)
                 ),
+                retrieved=retrieved,
             )
             c.score = (
                 w.keyword * c.keyword
@@ -247,6 +257,24 @@ class ExtractiveReader:
         text = " ".join(parts).replace("\n ", "\n")
         short = facts[0][0] if facts else None
         return Answer(question, text, True, sources, 0.0, short, [], ranking(hits))
+
+
+def _sentences(hits: list[Hit], unread: float) -> Iterator[tuple[str, Article, int, float, bool]]:
+    """The passages' sentences (text without dateline, article, offset in it, passage
+    similarity, retrieved), then the rest of the best article's, at its best similarity less
+    `unread`."""
+    for hit in hits:
+        for s, e in split_sentences(hit.text):
+            yield _sentence(hit.text[s:e]), hit.article, hit.start + s, hit.dense or 0.0, True
+    if hits:
+        best = hits[0].article
+        similarity = max(h.dense or 0.0 for h in hits if h.article.id == best.id) - unread
+        for s, e in split_sentences(best.text):
+            yield _sentence(best.text[s:e]), best, s, similarity, False
+
+
+def _sentence(text: str) -> str:
+    return _DATELINE.sub("", " ".join(text.split()))
 
 
 def answer_kind(question: str, query: str) -> Kind | None:

@@ -104,6 +104,11 @@ def _clause_before(sentence: str, at: int) -> Span | None:
     return _trim(sentence, 0, at)
 
 
+def _participle(word: str) -> bool:
+    """A lower-case "-ed" / "-en" word: "appointed", "chosen" (not "Who is Eunice …?")."""
+    return word.islower() and word not in STOPWORDS and word.endswith(("ed", "en"))
+
+
 def _find_stem(sentence: str, word: str, stem: StemFn) -> list[re.Match[str]]:
     target = stem(word.lower())
     return [m for m in re.finditer(r"\w+", sentence) if stem(m.group().lower()) == target]
@@ -122,8 +127,13 @@ def phrase_spans(sentence: str, question: str, stem: StemFn) -> list[Span]:
             inverted = _INVERTED.match(sentence, v.end())
             if aux:
                 span = _clause_before(sentence, aux.start())
+            elif inverted:
+                span = _clause_after(sentence, inverted.end())
+            elif _participle(m.group(1)) and v.group() == m.group(1):
+                # Told actively ("the Union has appointed Andy Robinson, …"): the object.
+                span = _clause_after(sentence, v.end())
             else:
-                span = _clause_after(sentence, inverted.end()) if inverted else None
+                span = None
             if span:
                 out.append(span)
     if m := _AGENT_Q.search(question):
@@ -189,7 +199,9 @@ def cloze_spans(sentence: str, question: str) -> list[Span]:
                 span = _trim(sentence, start, end) if end is not None else None
                 # Without right context, the noun phrase after the left one: "invaded what
                 # country?" -> "Ukraine", not "Ukraine on Thursday".
-                if span or ((k > 1 or not after) and (span := _noun_phrase(tokens, i + k))):
+                if span or (
+                    (k > 1 or not after) and (span := _noun_phrase(sentence, tokens, i + k))
+                ):
                     out.append(span)
             if out:
                 break
@@ -222,11 +234,22 @@ def _right_edge(
     return None
 
 
-def _noun_phrase(tokens: list[tuple[int, int, str]], at: int) -> Span | None:
-    """The words from `at` up to the next function word ("Twitter on Tuesday" -> "Twitter"),
-    at most four; a leading article or number word stays ("the White House")."""
+def _noun_phrase(sentence: str, tokens: list[tuple[int, int, str]], at: int) -> Span | None:
+    """The words from `at` up to the next function word or punctuation ("Twitter on Tuesday"
+    -> "Twitter", "dry shampoo, according" -> "dry shampoo"), at most four; a leading article
+    or number word stays ("the White House")."""
     end = at
-    while end < len(tokens) and end - at < 4 and (end == at or tokens[end][2] not in STOPWORDS):
+    while (
+        end < len(tokens)
+        and end - at < 4
+        and (
+            end == at
+            or (
+                tokens[end][2] not in STOPWORDS
+                and not sentence[tokens[end - 1][1] : tokens[end][0]].strip()
+            )
+        )
+    ):
         end += 1
     return (tokens[at][0], tokens[end - 1][1]) if end > at else None
 

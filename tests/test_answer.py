@@ -17,6 +17,9 @@ from newsdesk.errors import EmptyArchiveError, QueryError
 from newsdesk.index.answer import NOTHING, Answer, Answerer, Candidate, FollowUp, format_answer_text
 from newsdesk.index.desk import Newsdesk
 from newsdesk.index.embedder import SentenceTransformerEmbedder
+from newsdesk.index.extractive import ExtractiveReader
+from newsdesk.index.reader import Reading
+from newsdesk.index.search import Hit
 from newsdesk.index.spans import Kind, best_span
 from newsdesk.ingest.archive import Article
 
@@ -204,6 +207,24 @@ def _candidate(text: str, article: int, start: int, score: float, keyword: float
     return Candidate(text, doc, start, keyword=keyword, kind=0.0, passage=0.0, score=score)
 
 
+def test_fact_beyond_the_retrieved_passages_of_the_best_article() -> None:
+    # Search keeps two passages a story; the sentence that answers may sit in a third.
+    text = (
+        "Flooding hit the river town of Ashford on Monday after two days of rain. Residents "
+        "were moved to the school hall overnight. The council said roads would stay closed "
+        "until Friday. Later, Jane Holt, the town's mayor, thanked the volunteers who "
+        "filled sandbags through the night."
+    )
+    article = Article(1, "uid1", "Floods in Ashford", text, source="Wire")
+    passage = text[: text.index(" The council")]
+    hit = Hit(1, passage, 0, len(passage), article, 1.0, dense=0.6, keyword=3.0)
+    question = "Who thanked the volunteers in Ashford?"
+    answer = ExtractiveReader(None).read(Reading(question, question, [hit]))
+    assert answer.short == "Jane Holt"
+    assert answer.text.startswith("Jane Holt [1]")
+    assert [s.article_id for s in answer.sources] == [1]
+
+
 def test_other_articles_sentences_must_cover_the_question(answerer: Answerer) -> None:
     # "How many people died in the earthquake in Haiti?": a sentence of another article that
     # shares only "earthquake" (a quake in Taiwan) does not ride along; one as much on point does.
@@ -245,6 +266,20 @@ def test_nearby_sentences_read_in_article_order(answerer: Answerer) -> None:
          "Which brigade did the rebels join?", "name", "Eighth Brigade"),
         ("Mourners honoured former President Kim Dae-Jung Sunday in Seoul.",
          "Who is former president of South Korea?", "name", "Kim Dae-Jung"),
+        # "Which … won?" asks for the subject, even where the sentence says it with another verb.
+        ("Rafael Nadal clinched a record-breaking 21st grand slam title after beating Daniil "
+         "Medvedev 2-6 6-7 6-4 6-4 7-5 in an Australian Open final for the ages.",
+         "Which tennis star won a historic Australian Open title after an epic men’s final?",
+         "name", "Rafael Nadal"),
+        # "Who was appointed …?" answered by an active sentence: its object.
+        ("The Scottish Rugby Union has appointed Andy Robinson, formerly coach of England.",
+         "Who was appointed the new coach of Scotland's team?", "name", "Andy Robinson"),
+        # The question names the kind of thing ("product"); the answer is what kind.
+        ("Benzene was detected in dry shampoo products, according to a new report.",
+         "Benzene was detected in which household product?", "name", "dry shampoo"),
+        ("The fields will raise output by 1.5 million barrels per day, the minister said.",
+         "The new contracts would raise production by how much?", "number",
+         "1.5 million barrels per day"),
     ],
 )  # fmt: skip
 def test_short_answer_spans(sentence: str, question: str, kind: Kind, short: str) -> None:
