@@ -34,7 +34,7 @@ _AUX_END = re.compile(
     r"|did|does|do)\s*$",
     re.I,
 )
-_PASSIVE_Q = re.compile(rf"\bwho\s+{_AUX}\s+([a-z]+)\b", re.I)
+_PASSIVE_Q = re.compile(rf"\b(?i:who\s+{_AUX})\s+([a-z]+)\b")  # "Who is Eunice …" is no verb
 _AGENT_Q = re.compile(r"\b([a-z]+ed)\b(?:\s+\S+){0,3}?\s+by (?:whom|who)\b", re.I)
 # "What did the government instruct BP to do?": the answer is the "to ..." after the verb.
 _TO_DO_Q = re.compile(r"^(.*?)\s+to do\b", re.I)
