@@ -24,7 +24,7 @@ Span = tuple[int, int]
 _AUX = r"(?:was|were|is|are|be|been|being|has been|have been|had been|will be|would be)"
 # "Who is Debbie Rowe?": a name to define (its last word capitalised).
 _DEFINE_Q = re.compile(
-    r"^\s*(?:who|what)\s+(?:is|was|are|were)\s+([^?]*\b[A-Z][\w'’.-]*)\s*\??\s*$"
+    r"^\s*(?i:(?:who|what)\s+(?:is|was|are|were))\s+([^?]*\b[A-Z][\w'’.-]*)\s*\??\s*$"
 )
 _INVERTED = re.compile(r"\s+(?:was|were|is|are)\s+")
 _AUXILIARY = frozenset("has have had will would is are was were".split())
