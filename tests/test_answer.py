@@ -277,6 +277,10 @@ def test_nearby_sentences_read_in_article_order(answerer: Answerer) -> None:
         # The question names the kind of thing ("product"); the answer is what kind.
         ("Benzene was detected in dry shampoo products, according to a new report.",
          "Benzene was detected in which household product?", "name", "dry shampoo"),
+        # "Who is X?" asks what X is: the appositive, however the question is capitalised.
+        ("Debbie Rowe, Jackson's ex-wife and the mother of his two oldest children, will not "
+         "seek custody.", "Who is Debbie Rowe?", "name",
+         "Jackson's ex-wife and the mother of his two oldest children"),
         ("The fields will raise output by 1.5 million barrels per day, the minister said.",
          "The new contracts would raise production by how much?", "number",
          "1.5 million barrels per day"),
