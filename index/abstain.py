@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from newsdesk.ingest import arabic
 from newsdesk.ingest.archive import Article
 
 from .search import Hit, query_terms
@@ -83,13 +84,21 @@ def signals(
     if not candidates or not hits:
         return Signals(-math.inf, 0.0, False)
     best = max(candidates, key=lambda c: c.score)
-    terms = [t for t in query_terms(query) if not _QUESTION_WORD.fullmatch(t)]
+    # A word can only be looked for in an article of its own script: the Arabic words of a
+    # question are not missing from an English article that answers it (its names are
+    # looked for, spelled in Latin letters: Answerer.query adds them).
+    arabic_article = best.article.language == "ar"
+    terms = [
+        t
+        for t in query_terms(query)
+        if not _QUESTION_WORD.fullmatch(t) and arabic.has_arabic(t) == arabic_article
+    ]
     total, counts = frequencies(terms, DF_CAP)
     # +0.5, not +1: a word in every passage of a tiny archive still weighs something.
     rarity = [math.log((total + 1) / (df + 0.5)) for df in counts]
     words = stems(f"{best.article.title} {best.article.text}")
     found = sum(r for t, r in zip(terms, rarity, strict=True) if stem(t) in words)
-    dense = max(hits, key=lambda h: -1.0 if h.dense is None else h.dense)
+    dense = max(hits, key=lambda h: -1.0 if h.similarity is None else h.similarity)
     keyword = max(hits, key=lambda h: -math.inf if h.keyword is None else h.keyword)
     return Signals(
         support,

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from itertools import pairwise
 
+from newsdesk.ingest import arabic
 from newsdesk.ingest.archive import Article
 from newsdesk.ingest.chunk import split_sentences
 
@@ -112,7 +113,12 @@ class ExtractiveReader:
         event) get the `follow` bonus.
         """
         kind = answer_kind(question, query)
-        terms = {stem(t) for t in query_terms(query)}
+        # An article is searched for the question's words in its own script only (the Latin
+        # spelling of an Arabic name, Answerer.read adds): the rest could never be found.
+        terms_by_script = {
+            script: {stem(t) for t in query_terms(query) if arabic.has_arabic(t) == script}
+            for script in (False, True)
+        }
         seen: set[tuple[int, int]] = set()
         told: list[tuple[int, int]] = []
         found: list[tuple[str, Article, int, float]] = []
@@ -127,7 +133,7 @@ class ExtractiveReader:
                 if said and norm(text) in said:
                     told.append(key)
                     continue
-                found.append((text, hit.article, hit.start + s, hit.dense or 0.0))
+                found.append((text, hit.article, hit.start + s, hit.similarity or 0.0))
         words_of = [stems(f[0]) for f in found]
         by_article: dict[int, list[set[str]]] = {}
         for f, words in zip(found, words_of, strict=True):
@@ -136,14 +142,19 @@ class ExtractiveReader:
         # tells them apart less than a rare one ("killed"): weight terms by their rarity among
         # the sentences of the same article. (Across all retrieved articles it is the other
         # way round once other stories about killings are retrieved beside it.)
+        articles = {f[1].id: f[1] for f in found}
         idf = {
-            a: {t: math.log(1 + len(ws) / (1 + sum(t in s for s in ws))) for t in terms}
+            a: {
+                t: math.log(1 + len(ws) / (1 + sum(t in s for s in ws)))
+                for t in terms_by_script[articles[a].language == "ar"]
+            }
             for a, ws in by_article.items()
         }
         w = self.weights
         out = []
         for (text, article, start, passage), words in zip(found, words_of, strict=True):
             rarity = idf[article.id]
+            terms = set(rarity)
             span = find_span(text, kind, question)
             c = Candidate(
                 text,
