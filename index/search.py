@@ -22,9 +22,12 @@ RRF_K = 60  # the usual constant of reciprocal rank fusion
 # Dense ranks count less than keyword ranks: on the dev set (bench/README.md) weights of
 # 1.0 / 1.0 gave MRR 0.937, 0.4 / 1.0 gave 0.948, BM25 alone 0.942, dense alone 0.891.
 DENSE_WEIGHT, KEYWORD_WEIGHT = 0.4, 1.0
-# The multilingual set's ranks (index/multilingual.py): chosen on the cross-lingual dev sets
-# (bench/crosslingual.py; bench/README.md, "Arabic and cross-lingual retrieval").
-MULTI_WEIGHT = 0.4
+# The multilingual set's ranks (index/multilingual.py) for a question not in English, where
+# they stand in for MiniLM's: 1.0 put the gold article in the top 5 for 14 of 20 Arabic dev
+# questions, 0.4 for 11 (bench/README.md, "Arabic and cross-lingual retrieval"). For an
+# English question, a passage in another language has only this ranking (MiniLM and the
+# keyword index cannot read it): it weighs as much as the two together.
+MULTI_WEIGHT = 1.0
 # English articles the multilingual set found by their lead passage for a question in
 # another language: their passages are embedded on the fly, so the right one can be read.
 EXPAND = 2
@@ -83,7 +86,7 @@ def latin_spellings(archive: Archive, query: str) -> list[str]:
     for term in query_terms(query):
         if arabic.has_arabic(term) and (shape := arabic.skeleton(term)):
             found = archive.names_like(shape, limit=4)
-            names += ([n for n in found if arabic.same_onset(term, n)] or found)[:2]
+            names += [n for n in found if arabic.could_spell(term, n)][:2]
     return names
 
 
@@ -134,31 +137,30 @@ class Searcher:
 
     def multilingual(
         self, vector: np.ndarray, english: bool, filters: Filters
-    ) -> list[tuple[int, float]]:
-        """The multilingual set's ranking. An English question takes from it only passages
-        MiniLM cannot read (of articles in other languages); any other question takes all,
-        the passages of the first English articles it found by their lead ranked in place
-        of that lead."""
+    ) -> list[tuple[int, float, int]]:
+        """(chunk id, similarity, rank) from the multilingual set. An English question takes
+        only passages MiniLM cannot read (of articles in other languages), each at its rank
+        among all, English leads included: one comes first only when it beats every English
+        article's lead. Any other question takes all, the passages of the first English
+        articles found by their lead ranked in place of that lead."""
         assert self.multi is not None
         embedder, store = self.multi
         found = self.dense(vector, CANDIDATES, filters, store)
         chunks = {c.chunk_id: c for c in self.archive.chunks([i for i, _ in found])}
-        out: list[tuple[int, float]] = []
+        out: list[tuple[int, float, int]] = []
         expanded = 0
-        for chunk_id, score in found:
+        for rank, (chunk_id, score) in enumerate(found):
             chunk = chunks.get(chunk_id)
             if chunk is None or (english and is_english(chunk.article)):
                 continue
             if english or not is_english(chunk.article) or expanded >= EXPAND:
-                out.append((chunk_id, score))
+                out.append((chunk_id, score, rank if english else len(out)))
                 continue
             expanded += 1
             passages = self.archive.article_chunks(chunk.article.id)
             scores = embedder.encode([passage_text(p) for p in passages]) @ vector
-            out += sorted(
-                ((p.chunk_id, float(s)) for p, s in zip(passages, scores, strict=True)),
-                key=lambda p: -p[1],
-            )
+            ranked = sorted(zip(passages, scores, strict=True), key=lambda p: -p[1])
+            out += [(p.chunk_id, float(s), len(out) + i) for i, (p, s) in enumerate(ranked)]
         return out[:CANDIDATES]
 
     def keyword(self, query: str, k: int, filters: Filters) -> list[tuple[int, float]]:
@@ -196,12 +198,18 @@ class Searcher:
         )
         keyword = self.keyword(query, CANDIDATES, filters) if mode != "dense" else []
         fused: dict[int, float] = {}
-        weighted = ((DENSE_WEIGHT, dense), (MULTI_WEIGHT, multi), (KEYWORD_WEIGHT, keyword))
+        multi_weight = DENSE_WEIGHT + KEYWORD_WEIGHT if english else MULTI_WEIGHT
+        weighted = (
+            (DENSE_WEIGHT, [(chunk_id, rank) for rank, (chunk_id, _) in enumerate(dense)]),
+            (multi_weight, [(chunk_id, rank) for chunk_id, _, rank in multi]),
+            (KEYWORD_WEIGHT, [(chunk_id, rank) for rank, (chunk_id, _) in enumerate(keyword)]),
+        )
         for weight, ranked in weighted:
-            for rank, (chunk_id, _) in enumerate(ranked):
+            for chunk_id, rank in ranked:
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (RRF_K + rank + 1)
         order = sorted(fused, key=fused.__getitem__, reverse=True)
-        dense_by_id, keyword_by_id, multi_by_id = dict(dense), dict(keyword), dict(multi)
+        dense_by_id, keyword_by_id = dict(dense), dict(keyword)
+        multi_by_id = {chunk_id: score for chunk_id, score, _ in multi}
         # One story may not crowd out the rest: its passages beyond `per_story` wait until
         # every other story has had its turn.
         first: list[ChunkHit] = []

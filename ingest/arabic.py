@@ -73,11 +73,13 @@ def skeleton(word: str) -> str:
     return squeezed if len(squeezed) >= MIN_SKELETON else ""
 
 
-def same_onset(arabic_word: str, latin: str) -> bool:
-    """Whether both begin alike, with a vowel or with a consonant (أيهم: Ayham, not Haim),
-    the skeleton having dropped what a vowel onset leaves."""
-    opens_with_vowel = fold_word(arabic_word)[:1] in ("ا", "ع")
-    return opens_with_vowel == (latin[:1].lower() in "aeiou")
+def could_spell(arabic_word: str, latin: str) -> bool:
+    """Whether a Latin name of the same skeleton could spell the Arabic word: both begin
+    alike, with a vowel or a consonant (أيهم: Ayham, not Haim), and each Arabic letter gives
+    at most two Latin ones, a consonant and a short vowel (قتل is not "Catalao")."""
+    folded = fold_word(arabic_word)
+    opens_with_vowel = folded[:1] in ("ا", "ع")
+    return opens_with_vowel == (latin[:1].lower() in "aeiou") and len(latin) <= 2 * len(folded)
 
 
 _NAME = re.compile(r"\b[A-Z][a-z]+(?:-[A-Z][a-z]+)?\b")
