@@ -143,11 +143,18 @@ class ExtractiveReader:
         # the sentences of the same article. (Across all retrieved articles it is the other
         # way round once other stories about killings are retrieved beside it.)
         articles = {f[1].id: f[1] for f in found}
+        arabic_question = arabic.has_arabic(question)
+
+        def looked_for(a: int, ws: list[set[str]]) -> set[str]:
+            """The question's words an article's sentences are scored on. Across scripts
+            only the Latin spellings of its Arabic names are left, guessed by consonants
+            (قتل may be "Kotula"): those the article holds, so a wrong guess costs nothing."""
+            script = articles[a].language == "ar"
+            terms = terms_by_script[script]
+            return terms if script == arabic_question else terms & set().union(*ws)
+
         idf = {
-            a: {
-                t: math.log(1 + len(ws) / (1 + sum(t in s for s in ws)))
-                for t in terms_by_script[articles[a].language == "ar"]
-            }
+            a: {t: math.log(1 + len(ws) / (1 + sum(t in s for s in ws))) for t in looked_for(a, ws)}
             for a, ws in by_article.items()
         }
         w = self.weights
