@@ -112,7 +112,8 @@ def signals(
         support,
         found / sum(rarity) if terms else 1.0,  # nothing specific asked: nothing to miss
         dense.article.id == keyword.article.id,
-        cross=arabic.has_arabic(query) != arabic_article,
+        # Only with the multilingual similarity to weigh: MiniLM's across scripts is noise.
+        cross=arabic.has_arabic(query) != arabic_article and any(h.multi is not None for h in hits),
     )
 
 
