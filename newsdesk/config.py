@@ -31,8 +31,9 @@ class Settings:
     torch_threads: int = 2
     embed_batch_size: int = 32
     # A second, multilingual vector set beside MiniLM (index/multilingual.py), so Arabic
-    # questions find English articles and English questions Arabic ones; it adds about N% to
-    # an English ingest (bench/README.md, "Arabic and cross-lingual retrieval").
+    # questions find English articles and English questions Arabic ones; an English ingest
+    # embeds only each article's lead with it, a few percent more time (measured ratio 1.004
+    # under load: bench/README.md, "Arabic and cross-lingual retrieval").
     multilingual: bool = True
     # Reading inputs.
     max_input_bytes: int = 20 * 1024 * 1024
