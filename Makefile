@@ -58,6 +58,7 @@ bench: install
 	$(BIN)/python bench/bot_load.py
 	$(BIN)/python bench/follow_threshold.py
 	$(BIN)/python bench/feeds_poll.py
+	$(BIN)/python bench/crosslingual.py
 
 # Resolve pyproject.toml's ranges afresh in a scratch venv and record what was installed.
 lock:

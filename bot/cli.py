@@ -27,13 +27,23 @@ from .clikit import ISO_DATE, PASSAGES, Context, article_json, article_line, ech
     help="Archive folder (default: $NEWSDESK_HOME or ~/.local/share/newsdesk).",
 )
 @click.option("--model", help="Embedding model (default: all-MiniLM-L6-v2, packaged).")
+@click.option(
+    "--multilingual/--no-multilingual",
+    default=None,
+    help="The second, multilingual vector set, for Arabic and cross-language questions "
+    f"(default: {'on' if Settings.multilingual else 'off'}; $NEWSDESK_MULTILINGUAL=0: off).",
+)
 @click.version_option(package_name="newsdesk")
 @click.pass_context
-def cli(ctx: click.Context, home: Path | None, model: str | None) -> None:
+def cli(
+    ctx: click.Context, home: Path | None, model: str | None, multilingual: bool | None
+) -> None:
     """Ask questions of a news archive: ingest articles, search them, get cited answers."""
     settings = Settings.from_env().with_home(home)
     if model:
         settings = replace(settings, model=model)
+    if multilingual is not None:
+        settings = replace(settings, multilingual=multilingual)
     ctx.obj = Context(settings)
 
 
@@ -233,6 +243,7 @@ def check_cmd(obj: Context, as_json: bool) -> None:
         f"waiting to be indexed: {len(report.pending)}"
     )
     click.echo(f"vector index: {report.index}")
+    click.echo(f"multilingual vectors: {report.multi_index}")
     if report.retrain_advised:
         click.echo("the approximate index will be retrained at the next ingest or reindex")
     if report.ok:
@@ -242,6 +253,12 @@ def check_cmd(obj: Context, as_json: bool) -> None:
         click.echo(f"drift: {len(report.missing)} chunks have no vector", err=True)
     if report.stale:
         click.echo(f"drift: {len(report.stale)} vectors belong to no chunk", err=True)
+    if report.multi_missing or report.multi_stale:
+        click.echo(
+            f"drift in the multilingual vectors: {len(report.multi_missing)} missing, "
+            f"{len(report.multi_stale)} left over",
+            err=True,
+        )
     click.echo("fix it with `newsdesk reindex`", err=True)
     sys.exit(1)
 

@@ -54,6 +54,10 @@ class Retriever(Protocol):
         """Passages in the archive, and passages holding each term (counted up to `cap`)."""
         ...
 
+    def names(self, query: str) -> list[str]:
+        """The archive's Latin spellings of the query's Arabic names."""
+        ...
+
 
 def check_question(question: str, context: FollowUp | None = None) -> str:
     """The question without markup; QueryError when nothing askable is left."""
@@ -121,6 +125,9 @@ class Answerer:
         dates = parse_dates(question, as_of or date.today())
         asked = dates.question if dates.strict else question
         query = self.query(asked, context)
+        # The reader looks for an Arabic name's Latin spelling in English passages (search
+        # adds it to the keyword query itself; a multilingual embedding of it reads worse).
+        names = [n for n in self.desk.names(query) if n not in query.lower()]
         attempts = [narrow(filters, dates)] if not dates.empty else []
         # A bare year ("in 2005") may be the event's, not the article's: try without it too.
         if dates.empty or not dates.strict:
@@ -129,7 +136,11 @@ class Answerer:
         reading: Reading | None = None
         for attempt in attempts:
             hits = self.desk.search(query, self.k, filters=attempt, per_story=self.per_story)
-            reading = Reading(asked, query, hits, context, bool(context and _leans_on(question)))
+            # Only spellings the passages hold: the others are mostly other words of the same
+            # consonants (قتل: "Kotula"), and a word the reader looks for in vain counts against.
+            held = [n for n in names if any(n in h.text.lower() for h in hits)]
+            named = " ".join([query, *held])
+            reading = Reading(asked, named, hits, context, bool(context and _leans_on(question)))
             answer = (reader or self.reader).read(reading)
             if answer.answerable:
                 break

@@ -23,9 +23,10 @@ from .alerts import Matcher, match_follows, topic_terms
 from .answer import Answer, Answerer, FollowUp
 from .embedder import Embedder, load_embedder
 from .generate import GenerativeReader, Writing
-from .indexer import SYNC_BATCH, CheckReport, Indexer, Progress
+from .indexer import SYNC_BATCH, CheckReport, Indexer, Progress, multi_path
 from .llm import ChatModel, load_chat_model
-from .search import Hit, Mode, Searcher
+from .multilingual import MultilingualEmbedder, load_multilingual
+from .search import Hit, Mode, Searcher, latin_spellings
 from .timeline import CANDIDATES_PER_LINE, TimelineEntry, build_timeline
 from .vectors import StoreInfo, VectorIndex
 
@@ -35,13 +36,22 @@ class DeskStats(ArchiveStats):
     """What the archive holds, and what kind of vector index holds its vectors."""
 
     vector_index: str = "none yet"
+    multilingual_index: str = "off"
 
 
 class Newsdesk:
     """One archive, its model and its vector index. The model and the index load on first
     use (once, whichever thread gets there first), then stay; threads may share a desk."""
 
-    def __init__(self, settings: Settings, *, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        embedder: Embedder | None = None,
+        multilingual: Embedder | None = None,
+    ) -> None:
+        """`embedder` and `multilingual` replace the models the settings name (tests pass
+        stand-ins); the multilingual one is used only with `Settings.multilingual` on."""
         self.settings = settings
         self.archive = Archive(settings.db_path)
         self.memory = ChatMemory(
@@ -50,6 +60,7 @@ class Newsdesk:
         self.feed_store = FeedStore(self.archive)
         self.follow_store = FollowStore(self.archive)
         self._embedder = embedder
+        self._multilingual = multilingual
         self._indexer: Indexer | None = None
         self._answerer: Answerer | None = None
         self._model: ChatModel | None = None
@@ -79,6 +90,17 @@ class Newsdesk:
         return self._embedder
 
     @property
+    def multilingual(self) -> Embedder | None:
+        """The multilingual model, or None with `Settings.multilingual` off."""
+        if not self.settings.multilingual:
+            return None
+        if self._multilingual is None:
+            with self._loading:
+                if self._multilingual is None:
+                    self._multilingual = load_multilingual(self.settings.torch_threads)
+        return self._multilingual
+
+    @property
     def indexer(self) -> Indexer:
         if self._indexer is None:
             with self._loading:
@@ -88,6 +110,7 @@ class Newsdesk:
                         self.embedder,
                         self.settings.index_path,
                         settings=self.settings,
+                        multi=self.multilingual,
                     )
         return self._indexer
 
@@ -129,6 +152,8 @@ class Newsdesk:
         """Load the model and the index now and run the model once, so that the first
         question is as quick as the rest (a bot at start-up, a benchmark)."""
         self.embedder.encode(["warm-up"])
+        if self.multilingual is not None:
+            self.multilingual.encode(["warm-up"])
         _ = self.indexer
 
     # -- questions -----------------------------------------------------------------------
@@ -186,10 +211,20 @@ class Newsdesk:
     ) -> list[Hit]:
         """The k best passages (default `Settings.search_k`)."""
         self.indexer.refresh()  # another process may have added articles since
-        searcher = Searcher(self.archive, self.embedder, self.indexer.vectors)
-        return searcher.search(
+        return self.searcher().search(
             query, k or self.settings.search_k, filters=filters, mode=mode, per_story=per_story
         )
+
+    def searcher(self) -> Searcher:
+        """Hybrid search over the archive and its vector sets as they are now."""
+        indexer = self.indexer
+        multi = self.multilingual
+        second = (multi, indexer.multi) if multi is not None and indexer.multi else None
+        return Searcher(self.archive, self.embedder, indexer.vectors, multi=second)
+
+    def names(self, query: str) -> list[str]:
+        """The archive's Latin spellings of the query's Arabic names (جاسم → Jassim)."""
+        return latin_spellings(self.archive, query)
 
     def term_frequencies(self, terms: Sequence[str], cap: int) -> tuple[int, list[int]]:
         """Passages in the archive, and passages holding each term (counted up to `cap`)."""
@@ -271,16 +306,25 @@ class Newsdesk:
         return article
 
     def stats(self) -> DeskStats:
-        return DeskStats(**asdict(self.archive.stats()), vector_index=str(self.vector_info()))
+        multi = str(self.vector_info(multi=True)) if self.settings.multilingual else "off"
+        return DeskStats(
+            **asdict(self.archive.stats()),
+            vector_index=str(self.vector_info()),
+            multilingual_index=multi,
+        )
 
-    def vector_info(self) -> StoreInfo | str:
-        """The index in use, or else the file's, mapped: `stats` need not load the model."""
+    def vector_info(self, *, multi: bool = False) -> StoreInfo | str:
+        """The index in use, or else the file's, mapped: `stats` need not load the model.
+        `multi`: the multilingual set's."""
         if self._indexer is not None:
-            return self._indexer.info()
-        path = self.settings.index_path
+            vectors = self._indexer.multi if multi else self._indexer.vectors
+            return vectors.info() if vectors is not None else "off"
+        path = multi_path(self.settings.index_path) if multi else self.settings.index_path
         if not path.exists():
             return "none yet"
-        dim = int(self.archive.get_meta("embedding_dim") or 0)
+        dim = (
+            MultilingualEmbedder.dim if multi else int(self.archive.get_meta("embedding_dim") or 0)
+        )
         try:
             return VectorIndex.load(path, dim, mapped=True, probes=self.settings.ivf_probes).info()
         except SearchIndexError as e:
@@ -403,6 +447,7 @@ class Newsdesk:
                 self.settings.index_path,
                 fresh=True,
                 settings=self.settings,
+                multi=self.multilingual,
             )
         return self._indexer.reindex(progress)
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import pairwise
 
+from newsdesk.ingest import arabic
 from newsdesk.ingest.archive import Article
 from newsdesk.ingest.chunk import split_sentences
 
@@ -121,7 +122,12 @@ class ExtractiveReader:
         event) get the `follow` bonus.
         """
         kind = answer_kind(question, query)
-        terms = {stem(t) for t in query_terms(query)}
+        # An article is searched for the question's words in its own script only (the Latin
+        # spelling of an Arabic name, Answerer.read adds): the rest could never be found.
+        terms_by_script = {
+            script: {stem(t) for t in query_terms(query) if arabic.has_arabic(t) == script}
+            for script in (False, True)
+        }
         seen: set[tuple[int, int]] = set()
         told: list[tuple[int, int]] = []
         found: list[tuple[str, Article, int, float, bool]] = []
@@ -143,16 +149,28 @@ class ExtractiveReader:
         # tells them apart less than a rare one ("killed"): weight terms by their rarity among
         # the sentences of the same article. (Across all retrieved articles it is the other
         # way round once other stories about killings are retrieved beside it.)
+        articles = {f[1].id: f[1] for f in found}
+        arabic_question = arabic.has_arabic(question)
+
+        def looked_for(a: int, ws: list[set[str]]) -> set[str]:
+            """The question's words an article's sentences are scored on. Across scripts
+            only the Latin spellings of its Arabic names are left, guessed by consonants
+            (قتل may be "Kotula"): those the article holds, so a wrong guess costs nothing."""
+            script = articles[a].language == "ar"
+            terms = terms_by_script[script]
+            return terms if script == arabic_question else terms & set().union(*ws)
+
         idf = {
-            a: {t: math.log(1 + len(ws) / (1 + sum(t in s for s in ws))) for t in terms}
+            a: {t: math.log(1 + len(ws) / (1 + sum(t in s for s in ws))) for t in looked_for(a, ws)}
             for a, ws in by_article.items()
         }
         w = self.weights
         out = []
         for (text, article, start, passage, retrieved), words in zip(found, words_of, strict=True):
+            rarity = idf[article.id]
+            terms = set(rarity)
             if not retrieved and not terms & words:
                 continue  # the rest of the article counts only where it says what was asked
-            rarity = idf[article.id]
             span = find_span(text, kind, question)
             c = Candidate(
                 text,
@@ -265,10 +283,10 @@ def _sentences(hits: list[Hit], unread: float) -> Iterator[tuple[str, Article, i
     `unread`."""
     for hit in hits:
         for s, e in split_sentences(hit.text):
-            yield _sentence(hit.text[s:e]), hit.article, hit.start + s, hit.dense or 0.0, True
+            yield _sentence(hit.text[s:e]), hit.article, hit.start + s, hit.similarity or 0.0, True
     if hits:
         best = hits[0].article
-        similarity = max(h.dense or 0.0 for h in hits if h.article.id == best.id) - unread
+        similarity = max(h.similarity or 0.0 for h in hits if h.article.id == best.id) - unread
         for s, e in split_sentences(best.text):
             yield _sentence(best.text[s:e]), best, s, similarity, False
 

@@ -8,10 +8,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 from newsdesk.config import Settings
 from newsdesk.errors import ModelMismatchError, SearchIndexError
-from newsdesk.ingest.archive import Archive, ChunkHit
+from newsdesk.ingest.archive import Archive, Article, ChunkHit
 
 from .embedder import Embedder
 from .heap import release_freed
@@ -29,9 +30,20 @@ ENCODE_SLICE = 16
 # lists. Retraining at each doubling keeps about √n lists for a total cost linear in n.
 RETRAIN_BELOW = 0.5
 TRAINED_ON = "vector_index_trained_on"  # archive meta: how many vectors the IVF was trained on
+MULTI_MODEL = "multilingual_model"  # archive meta: the model of the multilingual vector set
 
 
-def passage_text(hit: ChunkHit) -> str:
+class Passage(Protocol):
+    """A chunk's text and its article (a stored chunk, or a search hit)."""
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def article(self) -> Article: ...
+
+
+def passage_text(hit: Passage) -> str:
     """What gets embedded: a header (title, outlet, date) above the chunk's own text."""
     a = hit.article
     about = ", ".join(x for x in (a.source, (a.date or "")[:10]) if x)
@@ -50,14 +62,28 @@ class CheckReport:
     stale: list[int] = field(default_factory=list)  # a vector whose chunk is gone
     index: str = ""  # what kind of index holds the vectors (StoreInfo)
     retrain_advised: bool = False  # an IVF trained on too small a share of its vectors
+    # The multilingual set (index/multilingual.py); "off" when Settings.multilingual is.
+    multi_index: str = "off"
+    multi_missing: list[int] = field(default_factory=list)  # should have a vector, has none
+    multi_stale: list[int] = field(default_factory=list)  # a vector that should not be there
 
     @property
     def ok(self) -> bool:
-        return not (self.missing or self.stale)
+        return not (self.missing or self.stale or self.multi_missing or self.multi_stale)
+
+
+def multi_path(path: Path) -> Path:
+    """The multilingual vector set's file, beside the main index's."""
+    return path.with_name(f"{path.stem}-multilingual{path.suffix}")
 
 
 class Indexer:
     """The archive's vector index, loaded once; `sync` after every change to the archive.
+
+    With a `multi` embedder, a second vector set (index/multilingual.py) is kept beside the
+    first, in its own file under the same lock. It holds no state of its own in the archive:
+    which chunks it should hold is a query, so a sync adds what is missing and drops what is
+    stale, whatever happened in between (a crash, a run with the setting off).
 
     Several threads (the bot) and processes (the bot and a `newsdesk ingest`) may share one
     archive: changes to the index file take an exclusive lock, and whoever finds the file
@@ -74,13 +100,17 @@ class Indexer:
         *,
         fresh: bool = False,
         settings: Settings | None = None,
+        multi: Embedder | None = None,
     ) -> None:
         """Load the index; `fresh` starts an empty one instead, for `reindex` to fill."""
         self.archive, self.embedder, self.path = archive, embedder, path
         self.settings = settings or Settings()
         self.vectors = VectorIndex(embedder.dim)
+        self.multi_embedder = multi
+        self.multi = VectorIndex(multi.dim) if multi else None
+        self.multi_path = multi_path(path)
         self._thread_lock = threading.RLock()
-        self._loaded: tuple[int, int, int] | None = None
+        self._loaded: dict[Path, tuple[int, int, int] | None] = {}
         self._writing = 0  # nested `writing()` blocks: keep the private copy until the last ends
         if fresh:
             return
@@ -90,22 +120,36 @@ class Indexer:
                 f"the archive was indexed with the model {recorded!r}, but newsdesk is set to use "
                 f"{embedder.name!r}"
             )
+        recorded = archive.get_meta(MULTI_MODEL)
+        if multi is not None and recorded not in (None, multi.name):
+            raise ModelMismatchError(
+                f"the archive's multilingual vectors were made with the model {recorded!r}, "
+                f"but newsdesk is set to use {multi.name!r}"
+            )
         if path.exists():
             self._take_file(mapped=self.settings.map_index)
         elif archive.embedded_chunk_ids():
             raise SearchIndexError(f"the vector index {path} is missing")
 
+    def _stores(self) -> list[tuple[VectorIndex, Path]]:
+        """Each vector set with its file."""
+        stores = [(self.vectors, self.path)]
+        if self.multi is not None:
+            stores.append((self.multi, self.multi_path))
+        return stores
+
     def _take_file(self, *, mapped: bool) -> None:
-        """Hold the file's current contents, mapped or as a private copy, unless we do."""
-        stamp = _stamp(self.path)
-        if stamp is None or (stamp == self._loaded and self.vectors.mapped == mapped):
-            return
-        self.vectors.reload(self.path, mapped=mapped, probes=self.settings.ivf_probes)
-        self._loaded = stamp
+        """Hold the files' current contents, mapped or as a private copy, unless we do."""
+        for vectors, path in self._stores():
+            stamp = _stamp(path)
+            if stamp is None or (stamp == self._loaded.get(path) and vectors.mapped == mapped):
+                continue
+            vectors.reload(path, mapped=mapped, probes=self.settings.ivf_probes)
+            self._loaded[path] = stamp
 
     def refresh(self) -> None:
-        """Reload the index file if another process has rewritten it since we read it."""
-        if _stamp(self.path) in (None, self._loaded):
+        """Reload the index files if another process has rewritten one since we read it."""
+        if all(_stamp(path) in (None, self._loaded.get(path)) for _, path in self._stores()):
             return
         # A writer in this process holds the lock, maybe for minutes while it waits for
         # another process: searches go on with the vectors in memory rather than queue.
@@ -150,9 +194,11 @@ class Indexer:
                 if not self._writing and self.settings.map_index:
                     self._take_file(mapped=True)
 
-    def _save(self) -> None:
-        self.vectors.save(self.path)
-        self._loaded = _stamp(self.path)
+    def _save(self, multi: bool = False) -> None:
+        vectors, path = (self.multi, self.multi_path) if multi else (self.vectors, self.path)
+        assert vectors is not None  # only a desk with the multilingual set saves it
+        vectors.save(path)
+        self._loaded[path] = _stamp(path)
 
     def sync(self, progress: Progress | None = None) -> int:
         """Drop vectors of removed chunks and embed pending ones; returns how many were embedded."""
@@ -170,16 +216,7 @@ class Indexer:
             self.archive.set_meta("embedding_dim", str(self.embedder.dim))
         done = 0
         while batch := self.archive.pending_chunks(SYNC_BATCH):
-            # Texts of like length share a call, so little of each call is padding.
-            texts = sorted(((passage_text(h), h.chunk_id) for h in batch), key=lambda p: len(p[0]))
-            for i in range(0, len(texts), ENCODE_SLICE):
-                # Small calls: between them, questions on other threads get the model.
-                part = texts[i : i + ENCODE_SLICE]
-                vectors = self.embedder.encode([text for text, _ in part])
-                release_freed()  # the call's activations, before the heap fragments further
-                self.vectors.add([chunk_id for _, chunk_id in part], vectors)
-                if progress:
-                    progress(len(part))
+            self._embed(self.vectors, self.embedder, batch, progress)
             if self._over_threshold() or self._retrain_advised():
                 # Past the threshold the flat index becomes an IVF trained on what is there.
                 self._train()
@@ -187,7 +224,46 @@ class Indexer:
             self._save()
             self.archive.mark_embedded([hit.chunk_id for hit in batch])
             done += len(batch)
+        self._sync_multi()
         return done
+
+    def _sync_multi(self) -> int:
+        """Bring the multilingual set in line with the archive; returns how many it embedded."""
+        if self.multi is None or self.multi_embedder is None:
+            return 0
+        wanted = self.archive.multilingual_chunk_ids(embedded_only=True)
+        present = {int(i) for i in self.multi.ids()}
+        stale = present - set(wanted)
+        todo = [i for i in wanted if i not in present]
+        if stale:
+            self.multi.remove(sorted(stale))
+            self._save(multi=True)
+        self.archive.set_meta(MULTI_MODEL, self.multi_embedder.name)
+        for i in range(0, len(todo), SYNC_BATCH):
+            self._embed(
+                self.multi, self.multi_embedder, self.archive.chunks(todo[i : i + SYNC_BATCH])
+            )
+            self._save(multi=True)
+        return len(todo)
+
+    def _embed(
+        self,
+        vectors: VectorIndex,
+        embedder: Embedder,
+        batch: list[ChunkHit],
+        progress: Progress | None = None,
+    ) -> None:
+        """Embed chunks into a vector set, in small calls of texts of like length."""
+        # Texts of like length share a call, so little of each call is padding.
+        texts = sorted(((passage_text(h), h.chunk_id) for h in batch), key=lambda p: len(p[0]))
+        for i in range(0, len(texts), ENCODE_SLICE):
+            # Small calls: between them, questions on other threads get the model.
+            part = texts[i : i + ENCODE_SLICE]
+            encoded = embedder.encode([text for text, _ in part])
+            release_freed()  # the call's activations, before the heap fragments further
+            vectors.add([chunk_id for _, chunk_id in part], encoded)
+            if progress:
+                progress(len(part))
 
     def _over_threshold(self) -> bool:
         return (
@@ -221,6 +297,7 @@ class Indexer:
             all_ids = set(self.archive.all_chunk_ids())
             embedded = set(self.archive.embedded_chunk_ids())
             index, retrain = str(self.vectors.info()), self._retrain_advised()
+            multi = self._check_multi()
         return CheckReport(
             chunks=len(all_ids),
             vectors=len(in_faiss),
@@ -229,7 +306,20 @@ class Indexer:
             stale=sorted(in_faiss - all_ids),
             index=index,
             retrain_advised=retrain,
+            **multi,
         )
+
+    def _check_multi(self) -> dict[str, Any]:
+        """The multilingual set's part of the check report."""
+        if self.multi is None:
+            return {}
+        present = {int(i) for i in self.multi.ids()}
+        wanted = set(self.archive.multilingual_chunk_ids(embedded_only=True))
+        return {
+            "multi_index": str(self.multi.info()),
+            "multi_missing": sorted(wanted - present),
+            "multi_stale": sorted(present - wanted),
+        }
 
     def reindex(self, progress: Progress | None = None) -> int:
         """Rebuild the index from every chunk in the archive, with the current model: flat,
@@ -241,6 +331,9 @@ class Indexer:
             self.archive.set_meta("embedding_model", self.embedder.name)
             self.archive.set_meta("embedding_dim", str(self.embedder.dim))
             self._save()
+            if self.multi_embedder is not None:
+                self.multi = VectorIndex(self.multi_embedder.dim)
+                self._save(multi=True)
             return self._sync(progress)
 
     def retrain(self) -> StoreInfo:

@@ -6,6 +6,8 @@ import re
 from functools import lru_cache
 from typing import Literal
 
+from newsdesk.ingest import arabic
+
 from .phrases import phrase_spans
 from .search import STOPWORDS
 
@@ -236,8 +238,8 @@ def stem(word: str) -> str:
 
 
 def stems(text: str) -> set[str]:
-    """The stems of a text's words."""
-    return {stem(w) for w in _WORD.findall(text.lower())}
+    """The stems of a text's words (Arabic ones folded, as questions' terms are)."""
+    return {stem(w) for w in _WORD.findall(arabic.fold(text.lower()))}
 
 
 def norm(text: str) -> str:

@@ -33,18 +33,23 @@ def has_arabic(text: str) -> bool:
     return ARABIC_LETTER.search(text) is not None
 
 
+def strip_marks(text: str) -> str:
+    """The text without diacritics and tatweel, letters otherwise as written."""
+    return _MARKS.sub("", text) if has_arabic(text) else text
+
+
 def fold_word(word: str) -> str:
     """One Arabic word as the keyword index spells it; other words are left as they are."""
     if not has_arabic(word):
         return word
-    return _ARTICLE.sub("", _MARKS.sub("", word).translate(_LETTERS))
+    return _ARTICLE.sub("", strip_marks(word).translate(_LETTERS))
 
 
 def fold(text: str) -> str:
     """Text as the keyword index stores it: every Arabic word folded, the rest untouched."""
     if not has_arabic(text):
         return text
-    return _WORD.sub(lambda m: fold_word(m.group()), _MARKS.sub("", text))
+    return _WORD.sub(lambda m: fold_word(m.group()), strip_marks(text))
 
 
 def skeleton(word: str) -> str:
@@ -66,6 +71,15 @@ def skeleton(word: str) -> str:
             return ""
     squeezed = re.sub(r"(.)\1+", r"\1", letters)  # "Jassim" and جاسم alike: one s
     return squeezed if len(squeezed) >= MIN_SKELETON else ""
+
+
+def could_spell(arabic_word: str, latin: str) -> bool:
+    """Whether a Latin name of the same skeleton could spell the Arabic word: both begin
+    alike, with a vowel or a consonant (أيهم: Ayham, not Haim), and each Arabic letter gives
+    at most two Latin ones, a consonant and a short vowel (قتل is not "Catalao")."""
+    folded = fold_word(arabic_word)
+    opens_with_vowel = folded[:1] in ("ا", "ع")
+    return opens_with_vowel == (latin[:1].lower() in "aeiou") and len(latin) <= 2 * len(folded)
 
 
 _NAME = re.compile(r"\b[A-Z][a-z]+(?:-[A-Z][a-z]+)?\b")

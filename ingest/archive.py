@@ -375,6 +375,16 @@ class Archive:
     def all_chunk_ids(self) -> list[int]:
         return self._ids("SELECT id FROM chunks ORDER BY id")
 
+    def multilingual_chunk_ids(self, *, embedded_only: bool = False) -> list[int]:
+        """The chunks the multilingual vector set holds: every passage of an article not known
+        to be English, the lead passage of an English one (index/multilingual.py says why);
+        `embedded_only` leaves out those whose MiniLM vector is still pending too."""
+        pending = " AND c.embedded = 1" if embedded_only else ""
+        return self._ids(
+            "SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id "
+            f"WHERE (coalesce(a.language, '') != 'en' OR c.seq = 0){pending} ORDER BY c.id"
+        )
+
     # -- reads --------------------------------------------------------------------------------
 
     def get(self, ref: int | str) -> Article:
@@ -460,12 +470,19 @@ class Archive:
         return total, counts
 
     def names_like(self, skeleton: str, limit: int = 2) -> list[str]:
-        """The archive's Latin names with this consonant skeleton, the most used first."""
+        """The archive's Latin names with this consonant skeleton, the most used first.
+
+        Only words the archive writes capitalised in at least half the passages that hold
+        them: "Exactly" opening a sentence shares قتل's skeleton, and is no name."""
         rows = self.rows(
-            "SELECT name FROM names WHERE skeleton = ? ORDER BY chunks DESC LIMIT ?",
-            [skeleton, limit],
+            "SELECT name, chunks FROM names WHERE skeleton = ? ORDER BY chunks DESC LIMIT ?",
+            [skeleton, limit * 4],
         )
-        return [r[0] for r in rows]
+        if not rows:
+            return []
+        cap = 2 * max(r[1] for r in rows) + 1
+        _, counts = self.term_frequencies([r[0] for r in rows], cap)
+        return [r[0] for r, df in zip(rows, counts, strict=True) if 2 * r[1] >= df][:limit]
 
     def allowed_chunk_ids(self, chunk_ids: Sequence[int], filters: Filters) -> set[int]:
         """Which of these chunks exist and pass the filters."""

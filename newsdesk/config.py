@@ -30,6 +30,11 @@ class Settings:
     model: str = "all-MiniLM-L6-v2"
     torch_threads: int = 2
     embed_batch_size: int = 32
+    # A second, multilingual vector set beside MiniLM (index/multilingual.py), so Arabic
+    # questions find English articles and English questions Arabic ones; an English ingest
+    # embeds only each article's lead with it, a few percent more time (measured ratio 1.004
+    # under load: bench/README.md, "Arabic and cross-lingual retrieval").
+    multilingual: bool = True
     # Reading inputs.
     max_input_bytes: int = 20 * 1024 * 1024
     fetch_timeout: float = 20.0
@@ -96,9 +101,13 @@ class Settings:
         env = os.environ if environ is None else environ
         home = env.get("NEWSDESK_HOME")
         threads = env.get("NEWSDESK_TORCH_THREADS")
+        multilingual = env.get("NEWSDESK_MULTILINGUAL")
         return cls(
             home=Path(home) if home else DEFAULT_HOME,
             torch_threads=int(threads) if threads else cls.torch_threads,
+            multilingual=multilingual not in ("0", "false", "no", "off")
+            if multilingual
+            else cls.multilingual,
             reader=env.get("NEWSDESK_READER") or cls.reader,
             llm=env.get("NEWSDESK_LLM") or cls.llm,
             llm_url=env.get("NEWSDESK_LLM_URL") or None,

@@ -27,6 +27,7 @@ SEED = Path(__file__).resolve().parents[1] / "sample" / "north-press-daraa-jassi
 # The command line in a process of its own, as a user runs it.
 NEWSDESK = [sys.executable, "-c", "from newsdesk.bot.cli import main; main()"]
 SEED_TITLE = "Residents, local groups abort ISIS emirate in Syria’s Daraa"
+DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture(scope="session")
@@ -68,6 +69,21 @@ def seed_desk(
     """A copy of the seeded archive of the test's own, at `settings.home`."""
     shutil.copytree(seed_home, settings.home)
     with Newsdesk(settings, embedder=embedder) as desk:
+        yield desk
+
+
+@pytest.fixture(scope="session")
+def full_desk(
+    tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder
+) -> Iterator[Newsdesk]:
+    """The archive a new user would have: the seed article among the 530 dev articles, and
+    two short Arabic articles (tests/data), with both vector sets. Built once per session
+    (a few minutes with the real models): the tests that use it only ask."""
+    home = tmp_path_factory.mktemp("full") / "home"
+    with Newsdesk(Settings(home=home), embedder=embedder) as desk:
+        corpus = SHARED / "eval-dev" / "corpus.jsonl"
+        report = desk.ingest([str(corpus), str(SEED), str(DATA / "arabic-articles.jsonl")])
+        assert report.summary()["failed"] == 0 and desk.stats().articles >= 500
         yield desk
 
 

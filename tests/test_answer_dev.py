@@ -1,17 +1,11 @@
 """Answers in a full archive, as a new user would have it: the seed article among the 530 dev
-articles (ingested once for this module, with the real model)."""
+articles (conftest's `full_desk`, built once per session with the real models)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
-from newsdesk import FollowUp, Newsdesk, Settings
-from newsdesk.index.embedder import SentenceTransformerEmbedder
-
-from conftest import SEED, SHARED
+from newsdesk import FollowUp, Newsdesk
 
 # The archive takes a few minutes to build with the real model: more than one test's budget.
 pytestmark = pytest.mark.timeout(1200)
@@ -22,17 +16,6 @@ FACTS = {
     "Which brigade sent groups to Jassim?": "Eighth Brigade",
     "Why is Daraa strategically important?": "Jordan, Palestine and Lebanon",
 }
-
-
-@pytest.fixture(scope="module")
-def full_desk(
-    tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder
-) -> Iterator[Newsdesk]:
-    home: Path = tmp_path_factory.mktemp("full") / "home"
-    with Newsdesk(Settings(home=home), embedder=embedder) as desk:
-        report = desk.ingest([str(SHARED / "eval-dev" / "corpus.jsonl"), str(SEED)])
-        assert report.summary()["failed"] == 0 and desk.stats().articles >= 500
-        yield desk
 
 
 def test_who_was_killed_states_the_fact_first(full_desk: Newsdesk) -> None:
