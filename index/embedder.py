@@ -66,7 +66,7 @@ class SentenceTransformerEmbedder:
     """A sentence-transformers model folder (transformer, mean or CLS pooling, normalised) run
     on the CPU with plain `transformers` and a fixed number of torch threads.
 
-    Not through the sentence-transformers package: it imports scikit-learn and 350 more
+    Not through the sentence-transformers package: it imports scikit-learn and 650 more
     modules, 50 MB more in every process that loads the model, for the same vectors (equal to
     within 1e-7; bench/README.md, memory).
     """

@@ -10,8 +10,9 @@ from typing import Any
 _M_MMAP_THRESHOLD = -3  # mallopt's parameter number in glibc's malloc.h
 # Allocations from this size up get pages of their own. A model call's activations are
 # blocks of 1-50 MB; glibc's threshold starts at 128 KB but climbs (up to 32 MB) each time
-# such a block is freed, after which they land on the heap and fragment it.
-MAPPED_FROM = 1 << 20
+# such a block is freed, after which they land on the heap and fragment it. 1 MB held the
+# peak 15 MB lower than 4 MB but cost 7% more CPU in page faults; 4 MB cost none measurable.
+MAPPED_FROM = 4 << 20
 
 
 @functools.cache
@@ -28,8 +29,9 @@ def large_allocations_mapped() -> bool:
     """Serve allocations of `MAPPED_FROM` bytes and up by mmap, at a fixed threshold, so each
     is unmapped when freed; returns whether the C library took the setting.
 
-    The peak of embedding the 256 longest dev passages, 16 a call: 757 MB with glibc's
-    sliding threshold, 639 MB with this (bench/README.md, memory).
+    The peak of embedding the 256 longest dev passages, 16 a call, through sentence-
+    transformers: 757 MB with glibc's sliding threshold, 639 MB with a fixed 1 MB one
+    (bench/README.md, memory).
     """
     mallopt = getattr(_libc(), "mallopt", None)
     return bool(mallopt and mallopt(_M_MMAP_THRESHOLD, MAPPED_FROM))
