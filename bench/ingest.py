@@ -55,7 +55,7 @@ def main() -> None:
             done = desk.indexer.sync()
             piped = time.perf_counter() - start
         print(f"embedding {done} chunks of {args.embed_articles} articles:")
-        print(f"  bare SentenceTransformer.encode: {done / bare:.1f} chunks/s")
+        print(f"  bare model encode:              {done / bare:.1f} chunks/s")
         print(f"  newsdesk index sync:             {done / piped:.1f} chunks/s")
         print(f"  pipeline / bare time ratio:      {piped / bare:.2f}")
 

@@ -5,6 +5,11 @@ resident set at each stage: interpreter with newsdesk imported, model loaded, mo
 up, then the highest seen while ingesting and the kernel's own peak (VmHWM). The baseline is
 the model alone warmed up: what any ingest must hold. `--copies N` re-ingests the corpus
 N times under new ids (a larger archive from the same articles).
+
+`--stand-in` leaves the model out: vectors of its size drawn at random per passage, word
+pieces counted by its own tokenizer (so the chunks are the same). What is left is what grows
+with the archive (SQLite, FTS5, FAISS, Python objects), measured in minutes where the model
+would take an hour; the model's own share does not depend on the archive's size.
 """
 
 from __future__ import annotations
@@ -15,13 +20,18 @@ import os
 import sys
 import tempfile
 import time
+import zlib
+from collections.abc import Sequence
 from pathlib import Path
+
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from newsdesk.config import Settings
 from newsdesk.index.desk import Newsdesk
+from newsdesk.index.embedder import Embedder, model_path
 from newsdesk.index.indexer import ENCODE_SLICE
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "eval-dev" / "corpus.jsonl"
@@ -34,6 +44,26 @@ def status(field: str) -> int:
             if line.startswith(field + ":"):
                 return int(line.split()[1]) // 1024
     return 0
+
+
+class StandIn:
+    """The model's tokenizer and vector size, without the model (no torch either)."""
+
+    name = "stand-in"
+    dim = 384
+
+    def __init__(self) -> None:
+        from tokenizers import Tokenizer
+
+        self.tokenizer = Tokenizer.from_file(str(model_path("all-MiniLM-L6-v2") / "tokenizer.json"))
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        rows = [np.random.default_rng(zlib.crc32(t.encode())).normal(size=self.dim) for t in texts]
+        vectors = np.array(rows, dtype=np.float32).reshape(len(texts), self.dim)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer.encode(text, add_special_tokens=False).ids)
 
 
 def copies(corpus: Path, n: int, folder: Path) -> Path:
@@ -55,6 +85,7 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--copies", type=int, default=1)
     parser.add_argument("--articles", type=int, default=0, help="only the first N (0: all)")
+    parser.add_argument("--stand-in", action="store_true", help="random vectors, no model")
     args = parser.parse_args()
     stages = {"python + newsdesk imported": status("VmRSS")}
     with tempfile.TemporaryDirectory() as tmp:
@@ -64,7 +95,8 @@ def main() -> None:
             if args.articles:
                 lines = corpus.read_text().splitlines()[: args.articles]
                 corpus.write_text("\n".join(lines) + "\n")
-        with Newsdesk(Settings(home=Path(tmp) / "home")) as desk:
+        embedder: Embedder | None = StandIn() if args.stand_in else None
+        with Newsdesk(Settings(home=Path(tmp) / "home"), embedder=embedder) as desk:
             _ = desk.embedder
             stages["model loaded"] = status("VmRSS")
             # One full-length call of the size an ingest makes (a bigger one here would set
@@ -89,6 +121,8 @@ def main() -> None:
     for stage, mb in stages.items():
         print(f"  {stage:40} {mb:6} MB")
     print(f"peak / model-alone ratio: {stages['peak (VmHWM)'] / base:.2f}")
+    grown = stages["peak (VmHWM)"] - base
+    print(f"grown over the warmed-up model: {grown * 2**20 / report.chunks:.0f} bytes a chunk")
 
 
 if __name__ == "__main__":

