@@ -86,6 +86,9 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=1)
     parser.add_argument("--articles", type=int, default=0, help="only the first N (0: all)")
     parser.add_argument("--stand-in", action="store_true", help="random vectors, no model")
+    parser.add_argument(
+        "--no-multilingual", action="store_true", help="without the multilingual vector set"
+    )
     args = parser.parse_args()
     stages = {"python + newsdesk imported": status("VmRSS")}
     with tempfile.TemporaryDirectory() as tmp:
@@ -96,7 +99,8 @@ def main() -> None:
                 lines = corpus.read_text().splitlines()[: args.articles]
                 corpus.write_text("\n".join(lines) + "\n")
         embedder: Embedder | None = StandIn() if args.stand_in else None
-        with Newsdesk(Settings(home=Path(tmp) / "home"), embedder=embedder) as desk:
+        settings = Settings(home=Path(tmp) / "home", multilingual=not args.no_multilingual)
+        with Newsdesk(settings, embedder=embedder) as desk:
             _ = desk.embedder
             stages["model loaded"] = status("VmRSS")
             # One full-length call of the size an ingest makes (a bigger one here would set

@@ -23,8 +23,9 @@ Progress = Callable[[int], object]
 # Chunks embedded between two saves of the index: bounds the work a crash can lose.
 SYNC_BATCH = 512
 # Passages per model call. The call's activations grow with it: 32 passages of 256 word
-# pieces peaked 310 MB over the loaded model, 16 peaked 190 MB (bench/README.md, memory).
-ENCODE_SLICE = 16
+# pieces peaked 310 MB over the loaded model, 16 peaked 190 MB; a dev ingest with calls of 8
+# peaked 27 MB below 16, at the same speed (bench/README.md, memory).
+ENCODE_SLICE = 8
 # An IVF trained on fewer than this share of the vectors it holds is retrained at the next
 # sync: its lists were drawn for an archive half today's, and a search probes ever longer
 # lists. Retraining at each doubling keeps about √n lists for a total cost linear in n.
