@@ -22,9 +22,12 @@ StemFn = Callable[[str], str]
 Span = tuple[int, int]
 
 _AUX = r"(?:was|were|is|are|be|been|being|has been|have been|had been|will be|would be)"
-# "Who is Debbie Rowe?": a name to define (its last word capitalised).
+# "Who is Debbie Rowe?", "Who is Ayham Faisl al-Halqi?": a name to define. Only names: "who
+# was killed in Jassim?" asks for the killed, not for what Jassim is.
+_NAME_WORD = r"(?:[a-z]{1,3}-)?[A-Z][\w'’.-]*"
 _DEFINE_Q = re.compile(
-    r"^\s*(?i:(?:who|what)\s+(?:is|was|are|were))\s+([^?]*\b[A-Z][\w'’.-]*)\s*\??\s*$"
+    rf"^\s*(?i:(?:who|what)\s+(?:is|was|are|were))\s+"
+    rf"((?:the\s+)?{_NAME_WORD}(?:\s+(?:{_NAME_WORD}|of|the|and))*)\s*[?.]?\s*$"
 )
 _INVERTED = re.compile(r"\s+(?:was|were|is|are)\s+")
 _AUXILIARY = frozenset("has have had will would is are was were".split())

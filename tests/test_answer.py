@@ -281,6 +281,9 @@ def test_nearby_sentences_read_in_article_order(answerer: Answerer) -> None:
         ("Debbie Rowe, Jackson's ex-wife and the mother of his two oldest children, will not "
          "seek custody.", "Who is Debbie Rowe?", "name",
          "Jackson's ex-wife and the mother of his two oldest children"),
+        # ... but a place name ending the question is no subject to define.
+        ("Over 25 individuals were killed in clashes in Jassim, north of Daraa.",
+         "Who was killed in Jassim?", "name", "Over 25 individuals"),
         ("The fields will raise output by 1.5 million barrels per day, the minister said.",
          "The new contracts would raise production by how much?", "number",
          "1.5 million barrels per day"),
