@@ -16,6 +16,7 @@ from newsdesk.ingest.feeds import Feed, FeedStore, PollResult, check_feed, poll
 from newsdesk.ingest.follows import AlertMessage, Follow, FollowStore
 from newsdesk.ingest.memory import ChatMemory
 from newsdesk.ingest.models import RawArticle, ReadFailure
+from newsdesk.ingest.normalize import release_language_model
 from newsdesk.ingest.pipeline import IngestReport, ingest
 from newsdesk.ingest.readers import read_inputs
 
@@ -248,7 +249,7 @@ class Newsdesk:
             if on_stored:
                 on_stored(article, result)
             if indexer and self.archive.count_pending() >= SYNC_BATCH:
-                indexer.sync(on_embedded)
+                indexer.sync(on_embedded, multi=False)
 
         with indexer.writing() if indexer else nullcontext():
             report = ingest(
@@ -259,6 +260,7 @@ class Newsdesk:
                 on_stored=stored,
                 on_failure=on_failure,
             )
+            release_language_model()
             if indexer:
                 indexer.sync(on_embedded)
         return report

@@ -201,12 +201,16 @@ class Indexer:
         vectors.save(path)
         self._loaded[path] = _stamp(path)
 
-    def sync(self, progress: Progress | None = None) -> int:
-        """Drop vectors of removed chunks and embed pending ones; returns how many were embedded."""
-        with self._exclusive():
-            return self._sync(progress)
+    def sync(self, progress: Progress | None = None, *, multi: bool = True) -> int:
+        """Drop vectors of removed chunks and embed pending ones; returns how many were embedded.
 
-    def _sync(self, progress: Progress | None) -> int:
+        `multi=False` leaves the multilingual set for a later sync: a long ingest embeds it once
+        at the end, so its model is not held in memory beside MiniLM's while MiniLM works.
+        """
+        with self._exclusive():
+            return self._sync(progress, multi=multi)
+
+    def _sync(self, progress: Progress | None, *, multi: bool = True) -> int:
         removed = self.archive.removed_chunk_ids()
         if removed:
             self.vectors.remove(removed)
@@ -225,7 +229,8 @@ class Indexer:
             self._save()
             self.archive.mark_embedded([hit.chunk_id for hit in batch])
             done += len(batch)
-        self._sync_multi()
+        if multi:
+            self._sync_multi()
         return done
 
     def _sync_multi(self) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 import warnings
@@ -9,8 +10,8 @@ from dataclasses import replace
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 
-import py3langid as langid
 from dateutil import parser as dateparser
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 from newsdesk.ingest.models import RawArticle
 
@@ -79,11 +80,22 @@ def _parse_loose_date(value: str) -> str | None:
     return a.isoformat()
 
 
+@functools.cache
+def _language_model() -> LanguageIdentifier:
+    return LanguageIdentifier.from_model_file(MODEL_FILE)
+
+
+def release_language_model() -> None:
+    """Free the language identifier (76 MB) until the next article needs it: an ingest ends
+    by embedding its articles for the multilingual set, and a second model loads then."""
+    _language_model.cache_clear()
+
+
 def detect_language(text: str) -> str | None:
     """ISO 639-1 code of the text's language, or None when there is too little text to tell."""
     if len(text) < _MIN_LANGID_CHARS:
         return None
-    lang, _score = langid.classify(text)
+    lang, _score = _language_model().classify(text)
     return str(lang)
 
 

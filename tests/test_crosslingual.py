@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from newsdesk import Newsdesk, Settings
+from newsdesk.index.indexer import SYNC_BATCH
 from newsdesk.index.vectors import VectorIndex
 
-from conftest import DATA, SEED, SEED_TITLE, HashingEmbedder
+from conftest import DATA, SEED, SEED_TITLE, SHARED, HashingEmbedder
 
 # The first test to use `full_desk` builds it: a few minutes with the real models.
 pytestmark = pytest.mark.timeout(1200)
@@ -76,6 +78,24 @@ def test_deleting_an_article_drops_its_multilingual_vectors(mixed_desk: Newsdesk
     assert mixed_desk.indexer.multi is not None
     assert not chunks & {int(i) for i in mixed_desk.indexer.multi.ids()}
     assert mixed_desk.check().ok
+
+
+def test_a_long_ingest_completes_the_multilingual_set_and_still_tells_languages(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """A long ingest embeds the multilingual set at its end rather than batch by batch (so its
+    model is not in memory while MiniLM works), and frees the language identifier then."""
+    corpus = tmp_path / "forty.jsonl"
+    lines = (SHARED / "eval-dev" / "corpus.jsonl").read_text().splitlines()[:40]
+    corpus.write_text("\n".join(lines) + "\n")
+    with Newsdesk(settings, embedder=HashingEmbedder(), multilingual=OtherHashingEmbedder()) as d:
+        report = d.ingest([str(corpus)])
+        assert report.chunks > SYNC_BATCH and d.check().ok
+        assert d.indexer.multi is not None and len(d.indexer.multi.ids()) == 40  # their leads
+        d.ingest([str(DATA / "arabic-articles.jsonl")])
+        languages = [a.language for a in d.articles(limit=None)]
+        assert languages.count("ar") == 2 and languages.count("en") == 40
+        assert d.check().ok
 
 
 def test_the_multilingual_set_can_be_switched_off(settings: Settings) -> None:
