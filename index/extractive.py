@@ -15,7 +15,7 @@ from newsdesk.ingest.chunk import split_sentences
 from .abstain import CALIBRATION, Calibration, Frequencies, should_abstain, signals
 from .reader import Answer, Reading, nothing, ranking, source_of, strip_markers
 from .search import Hit, query_terms
-from .spans import Kind, find_span, norm, question_kind, stem, stems
+from .spans import Kind, find_span, norm, question_kind, spans, stem, stems
 
 _WH = re.compile(r"\b(?:who|whom|whose|what|when|where|which|why|how)\b", re.I)
 NEARBY_CHARS = 400  # about two sentences of news copy
@@ -240,6 +240,8 @@ class ExtractiveReader:
         found = [
             (s, c) for c in chosen if (s := find_span(c.text, kind, question, c.article.source))
         ]
+        if kind == "name":
+            found = [((full_name(s, c.article.text), p), c) for (s, p), c in found]
         # A span the question's grammar places beats a guess from a better sentence.
         # Other sentences add theirs only when placed too ("15 militants …; Ayoub al-Jebawi").
         found.sort(key=lambda f: not f[0][1])
@@ -299,6 +301,24 @@ def answer_kind(question: str, query: str) -> Kind | None:
     """A follow-up's own question word decides what it asks ("and when?"); the previous
     question, in the query, only when it has none ("and in Jassim?")."""
     return question_kind(question) if _WH.search(question) else question_kind(query)
+
+
+def full_name(span: str, text: str) -> str:
+    """The name in full where a story first gives it and then shortens it ("Ronnie James Dio
+    … Dio", "the Los Angeles Galaxy … the Galaxy"): the article's first longer name ending
+    with the one-word span, or the span itself."""
+    if " " in span or not span[:1].isupper():
+        return span
+    for s, e in split_sentences(text):
+        sentence = _sentence(text[s:e])
+        for a, b in spans(sentence, "name"):
+            name = sentence[a:b]
+            # "the Middle District of Florida", "Harry and Dio" are other things than the span.
+            if name.endswith("-" + span) or (
+                name.endswith(" " + span) and name.split()[-2] not in ("of", "and", "the")
+            ):
+                return name
+    return span
 
 
 def _same(a: str, b: str) -> bool:

@@ -225,6 +225,35 @@ def test_fact_beyond_the_retrieved_passages_of_the_best_article() -> None:
     assert [s.article_id for s in answer.sources] == [1]
 
 
+def test_a_shortened_name_is_given_as_the_story_first_gave_it() -> None:
+    # News names a person in full once, then by surname: the short answer is the full name.
+    text = (
+        "Harbour City Rovers won the cup on Saturday after their striker Maria Okafor scored "
+        "twice. The match was played in front of 40,000 people. After the final whistle, the "
+        "crowd chanted for Okafor until the players left the pitch."
+    )
+    article = Article(1, "uid1", "Rovers win the cup", text, source="Wire")
+    start = text.index("After the final")
+    passage = text[start:]
+    hit = Hit(1, passage, start, len(text), article, 1.0, dense=0.6, keyword=3.0)
+    question = "For whom did the crowd chant after the final whistle?"
+    answer = ExtractiveReader(None).read(Reading(question, question, [hit]))
+    assert answer.short == "Maria Okafor"
+
+
+def test_a_name_of_another_thing_is_no_fuller_name() -> None:
+    text = (
+        "A judge of the Middle District of Florida heard the case on Monday. The ruling "
+        "applies in Florida from next week, lawyers for the state said."
+    )
+    article = Article(1, "uid1", "Ruling", text, source="Wire")
+    start = text.index("The ruling")
+    hit = Hit(1, text[start:], start, len(text), article, 1.0, dense=0.6, keyword=3.0)
+    question = "Where does the ruling apply from next week?"
+    answer = ExtractiveReader(None).read(Reading(question, question, [hit]))
+    assert answer.short == "Florida"
+
+
 def test_other_articles_sentences_must_cover_the_question(answerer: Answerer) -> None:
     # "How many people died in the earthquake in Haiti?": a sentence of another article that
     # shares only "earthquake" (a quake in Taiwan) does not ride along; one as much on point does.
