@@ -15,7 +15,17 @@ from newsdesk.ingest.chunk import split_sentences
 from .abstain import CALIBRATION, Calibration, Frequencies, should_abstain, signals
 from .reader import Answer, Reading, nothing, ranking, source_of, strip_markers
 from .search import Hit, query_terms
-from .spans import Kind, find_span, norm, question_kind, spans, stem, stems
+from .spans import (
+    Kind,
+    common_words,
+    find_span,
+    norm,
+    nouns,
+    question_kind,
+    spans,
+    stem,
+    stems,
+)
 
 _WH = re.compile(r"\b(?:who|whom|whose|what|when|where|which|why|how)\b", re.I)
 NEARBY_CHARS = 400  # about two sentences of news copy
@@ -171,7 +181,7 @@ class ExtractiveReader:
             terms = set(rarity)
             if not retrieved and not terms & words:
                 continue  # the rest of the article counts only where it says what was asked
-            span = find_span(text, kind, question)
+            span = find_span(text, kind, question, common=common_words(article.text))
             c = Candidate(
                 text,
                 article,
@@ -238,7 +248,13 @@ class ExtractiveReader:
         # The spans asked for, best sentence first: a "who" with two sentences naming two
         # people gets both. Each comes whole from a sentence, so the line stays extractive.
         found = [
-            (s, c) for c in chosen if (s := find_span(c.text, kind, question, c.article.source))
+            (s, c)
+            for c in chosen
+            if (
+                s := find_span(
+                    c.text, kind, question, c.article.source, common_words(c.article.text)
+                )
+            )
         ]
         if kind == "name":
             found = [((full_name(s, c.article.text), p), c) for (s, p), c in found]
@@ -309,10 +325,15 @@ def full_name(span: str, text: str) -> str:
     with the one-word span, or the span itself."""
     if " " in span or not span[:1].isupper():
         return span
+    common, titles = common_words(text), nouns(text)
     for s, e in split_sentences(text):
         sentence = _sentence(text[s:e])
-        for a, b in spans(sentence, "name"):
+        for a, b in spans(sentence, "name", common):
             name = sentence[a:b]
+            # "Striker Maria Okafor" opening a sentence: the title is capitalised only there.
+            first, _, rest = name.partition(" ")
+            if a == 0 and first.lower() in titles and " " in rest:
+                name = rest
             # "the Middle District of Florida", "Harry and Dio" are other things than the span.
             if name.endswith("-" + span) or (
                 name.endswith(" " + span) and name.split()[-2] not in ("of", "and", "the")

@@ -80,7 +80,7 @@ def _words(text: str) -> set[str]:
     return {w.lower() for w in _WORD.findall(text)}
 
 
-def _name_spans(sentence: str) -> list[tuple[int, int]]:
+def _name_spans(sentence: str, common: frozenset[str] = frozenset()) -> list[tuple[int, int]]:
     spans = []
     for m in _NAME.finditer(sentence):
         start, end = m.span()
@@ -91,6 +91,17 @@ def _name_spans(sentence: str) -> list[tuple[int, int]]:
             words = words[1:]
             while start < end and sentence[start].isspace():
                 start += 1
+        # One capitalised word that its story shows is no name: a nationality adjective
+        # ("Kenyan officials"), or a sentence's first word that the story writes in lower
+        # case elsewhere ("Nearly", "Police"). A longer run is kept ("Police Chief Ann Lee").
+        if len(words) == 1 and (
+            words[0] in common
+            or (
+                not sentence[:start].strip(" \"“‘'(")
+                and _POSSESSIVE.sub("", words[0]).lower() in common
+            )
+        ):
+            continue
         # "President Kim Dae-Jung Sunday": a trailing day or month is not part of the name.
         while len(words) > 1 and _DATE.fullmatch(words[-1].rstrip(".,")):
             end = start + len(" ".join(words[:-1]))
@@ -101,10 +112,44 @@ def _name_spans(sentence: str) -> list[tuple[int, int]]:
     return spans
 
 
-def spans(sentence: str, kind: Kind) -> list[tuple[int, int]]:
-    """Candidate answer spans of the given kind in a sentence, as character offsets."""
+_LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z][a-z'’-]*")
+_DEMONYM = re.compile(r"[A-Z][a-z]+(?:an|ese|i|ish)")
+_CAPITALISED = re.compile(r"(?<![\w'’-])([A-Z][a-z]+)\b(\W*)(\w*)")
+
+
+@lru_cache(maxsize=64)  # one story's sentences are read for every question
+def common_words(text: str) -> frozenset[str]:
+    """Words of a story that are not names: those it writes in lower case ("nearly",
+    "police"), and nationality adjectives ("Kenyan officials"): a capitalised word ending like
+    one (-an, -ese, -i, -ish) that the story only ever puts before a lower-case word."""
+    lower = {w for w in _LOWER_WORD.findall(text)}
+    adjective: dict[str, bool] = {}
+    for m in _CAPITALISED.finditer(text):
+        word, gap, after = m.groups()
+        if _DEMONYM.fullmatch(word):
+            before_noun = gap == " " and after.islower() and after not in STOPWORDS
+            adjective[word] = adjective.get(word, True) and before_noun
+    return frozenset(lower | {w for w, a in adjective.items() if a})
+
+
+# A lower-case word that ends a noun phrase somewhere: "the striker said", "the coach's".
+_NOUN = re.compile(
+    r"(?<![\w'’-])([a-z]+)(?=['’]s\b|[,.;:!?]|\s+(?:said|says|was|is|has|had|who|told)\b)"
+)
+
+
+@lru_cache(maxsize=64)
+def nouns(text: str) -> frozenset[str]:
+    """Lower-case words a story uses as nouns ("the striker said"): a title where one opens a
+    sentence before a name ("Striker Maria Okafor")."""
+    return frozenset(_NOUN.findall(text))
+
+
+def spans(sentence: str, kind: Kind, common: frozenset[str] = frozenset()) -> list[tuple[int, int]]:
+    """Candidate answer spans of the given kind in a sentence, as character offsets.
+    `common` are words of its story that are not names (common_words)."""
     if kind == "name":
-        return _name_spans(sentence)
+        return _name_spans(sentence, common)
     pattern = _NUMBER if kind == "number" else _DATE
     return [m.span() for m in pattern.finditer(sentence) if m.group().strip()]
 
@@ -118,13 +163,18 @@ def best_span(
 
 
 def find_span(
-    sentence: str, kind: Kind | None, question: str, avoid: str | None = None
+    sentence: str,
+    kind: Kind | None,
+    question: str,
+    avoid: str | None = None,
+    common: frozenset[str] = frozenset(),
 ) -> tuple[str, bool] | None:
     """The span the question asks for: one its grammar places (see phrases.py), else the one of
     the right kind that sits nearest the question's words and isn't one of them; and whether
     the grammar placed it.
 
-    `avoid` is a name that is never the answer, e.g. the outlet in "told North Press".
+    `avoid` is a name that is never the answer, e.g. the outlet in "told North Press";
+    `common` the story's words that are not names (common_words).
     """
     placed = phrase_spans(sentence, question, stem)
     if kind is None and not placed:
@@ -132,7 +182,11 @@ def find_span(
     asked_stems, verbs, head = asked_words(question)
     found = [(m.start(), stem(m.group().lower())) for m in _WORD.finditer(sentence)]
     anchors = [i for i, s in found if s in verbs] or [i for i, s in found if s in asked_stems]
-    typed = spans(sentence, kind) if kind else []
+    if not _PERSON_Q.search(question):
+        # "Which produce item …?", "what animal …?" may be answered by a common noun that
+        # opens a sentence ("Strawberries topped …"): only "who / where" ask for a name.
+        common = frozenset()
+    typed = spans(sentence, kind, common) if kind else []
     # "Which tennis star won …?" asks for a subject: a name opening the sentence's clause
     # ("Rafael Nadal clinched …") beats one the question's words sit nearer to ("… Medvedev").
     opening = _opening(sentence) if kind == "name" and _SUBJECT_Q.search(question) else -1
@@ -154,6 +208,8 @@ def find_span(
     return (best[1], False) if best else None
 
 
+# Questions whose answer is a person's or a place's name.
+_PERSON_Q = re.compile(r"\b(?:who|whom|whose|where)\b", re.I)
 # The question's last sentence opens with its wh-phrase and has no "did / does / do": the
 # wh-phrase is the subject ("Which country is set to …?", not "Which team did she play for?").
 _SUBJECT_Q = re.compile(

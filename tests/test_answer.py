@@ -17,10 +17,10 @@ from newsdesk.errors import EmptyArchiveError, QueryError
 from newsdesk.index.answer import NOTHING, Answer, Answerer, Candidate, FollowUp, format_answer_text
 from newsdesk.index.desk import Newsdesk
 from newsdesk.index.embedder import SentenceTransformerEmbedder
-from newsdesk.index.extractive import ExtractiveReader
+from newsdesk.index.extractive import ExtractiveReader, full_name
 from newsdesk.index.reader import Reading
 from newsdesk.index.search import Hit
-from newsdesk.index.spans import Kind, best_span
+from newsdesk.index.spans import Kind, best_span, common_words, find_span
 from newsdesk.ingest.archive import Article
 
 from conftest import SEED
@@ -320,3 +320,36 @@ def test_nearby_sentences_read_in_article_order(answerer: Answerer) -> None:
 )  # fmt: skip
 def test_short_answer_spans(sentence: str, question: str, kind: Kind, short: str) -> None:
     assert best_span(sentence, kind, question) == short
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question", "story", "short"),
+    [
+        # A sentence's first word is no name where the story writes it in lower case.
+        ("Nearly all the babies go abroad, to families in the United States.",
+         "Who adopts the babies born in Guatemala?", "Adoptions fell by nearly half.",
+         "United States"),
+        # A nationality adjective is no name: the story only puts it before a noun.
+        ("Kibaki, whose Kenyan rivals now back Raila Odinga, refuses to concede.",
+         "Who is challenging President Kibaki?", "Kenyan police fired tear gas.", "Raila Odinga"),
+        # ... but a name ending like one is kept ("Polanski said").
+        ("Polanski married the actress in 1968.", "Who married the actress?",
+         "Polanski said he would return.", "Polanski"),
+        # "Which … item?" may be answered by a common noun opening a sentence.
+        ("Strawberries topped the list again.", "Which produce item topped the list?",
+         "Shoppers buy strawberries.", "Strawberries"),
+    ],
+)  # fmt: skip
+def test_spans_that_are_no_names(sentence: str, question: str, story: str, short: str) -> None:
+    common = common_words(f"{story} {sentence}")
+    found = find_span(sentence, "name", question, common=common)
+    assert found and found[0] == short
+
+
+def test_full_name_without_a_title_opening_its_sentence() -> None:
+    story = (
+        "Striker Maria Okafor scored twice for the Galaxy. The striker said she was happy. "
+        "New York Knicks fans cheered. The new coach was sad. Okafor left. The Knicks lost."
+    )
+    assert full_name("Okafor", story) == "Maria Okafor"
+    assert full_name("Knicks", story) == "New York Knicks"  # "new" is no title
