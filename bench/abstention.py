@@ -164,7 +164,8 @@ def features(work: Path, out: Path) -> list[dict[str, Any]]:
 
 # -- fitting ------------------------------------------------------------------------------------
 
-FEATURES = list(Signals.__dataclass_fields__)
+# `cross` is not fitted: across scripts support alone decides (Calibration.cross_support).
+FEATURES = [f for f in Signals.__dataclass_fields__ if f != "cross"]
 
 
 @dataclass
