@@ -181,7 +181,7 @@ class ExtractiveReader:
             terms = set(rarity)
             if not retrieved and not terms & words:
                 continue  # the rest of the article counts only where it says what was asked
-            span = find_span(text, kind, question, common=common_words(article.text))
+            span = find_span(text, kind, question, story=article.text)
             c = Candidate(
                 text,
                 article,
@@ -250,11 +250,7 @@ class ExtractiveReader:
         found = [
             (s, c)
             for c in chosen
-            if (
-                s := find_span(
-                    c.text, kind, question, c.article.source, common_words(c.article.text)
-                )
-            )
+            if (s := find_span(c.text, kind, question, c.article.source, c.article.text))
         ]
         if kind == "name":
             found = [((full_name(s, c.article.text), p), c) for (s, p), c in found]

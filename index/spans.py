@@ -167,14 +167,14 @@ def find_span(
     kind: Kind | None,
     question: str,
     avoid: str | None = None,
-    common: frozenset[str] = frozenset(),
+    story: str = "",
 ) -> tuple[str, bool] | None:
     """The span the question asks for: one its grammar places (see phrases.py), else the one of
     the right kind that sits nearest the question's words and isn't one of them; and whether
     the grammar placed it.
 
     `avoid` is a name that is never the answer, e.g. the outlet in "told North Press";
-    `common` the story's words that are not names (common_words).
+    `story` the text of the sentence's article, whose common words are no names.
     """
     placed = phrase_spans(sentence, question, stem)
     if kind is None and not placed:
@@ -182,10 +182,10 @@ def find_span(
     asked_stems, verbs, head = asked_words(question)
     found = [(m.start(), stem(m.group().lower())) for m in _WORD.finditer(sentence)]
     anchors = [i for i, s in found if s in verbs] or [i for i, s in found if s in asked_stems]
-    if not _PERSON_Q.search(question):
-        # "Which produce item …?", "what animal …?" may be answered by a common noun that
-        # opens a sentence ("Strawberries topped …"): only "who / where" ask for a name.
-        common = frozenset()
+    # "Which produce item …?", "what animal …?" may be answered by a common noun that opens
+    # a sentence ("Strawberries topped …"): only "who / where" ask for a name. (Only they pay
+    # for reading the story's words, too.)
+    common = common_words(story) if story and _PERSON_Q.search(question) else frozenset()
     typed = spans(sentence, kind, common) if kind else []
     # "Which tennis star won …?" asks for a subject: a name opening the sentence's clause
     # ("Rafael Nadal clinched …") beats one the question's words sit nearer to ("… Medvedev").

@@ -20,7 +20,7 @@ from newsdesk.index.embedder import SentenceTransformerEmbedder
 from newsdesk.index.extractive import ExtractiveReader, full_name
 from newsdesk.index.reader import Reading
 from newsdesk.index.search import Hit
-from newsdesk.index.spans import Kind, best_span, common_words, find_span
+from newsdesk.index.spans import Kind, best_span, find_span
 from newsdesk.ingest.archive import Article
 
 from conftest import SEED
@@ -341,8 +341,7 @@ def test_short_answer_spans(sentence: str, question: str, kind: Kind, short: str
     ],
 )  # fmt: skip
 def test_spans_that_are_no_names(sentence: str, question: str, story: str, short: str) -> None:
-    common = common_words(f"{story} {sentence}")
-    found = find_span(sentence, "name", question, common=common)
+    found = find_span(sentence, "name", question, story=f"{story} {sentence}")
     assert found and found[0] == short
 
 
