@@ -201,7 +201,8 @@ def find_span(
         distance = min((abs(a - start) for a in anchors), default=len(sentence))
         # Nearer the question's words is better; a longer name is a fuller answer.
         score = distance / max(len(sentence), 1) - 0.05 * len(new)
-        score -= 1.0 if head and head in _words(text) else 0.0
+        # "195 million doses" for "how many doses …?": the span before cleaning holds it.
+        score -= 1.0 if head and head in {stem(w) for w in _words(sentence[start:end])} else 0.0
         score -= SUBJECT_BONUS if start < opening else 0.0
         if best is None or score < best[0]:
             best = (score, text)
@@ -230,11 +231,13 @@ def _opening(sentence: str) -> int:
 @lru_cache(maxsize=256)  # once per question, not once per sentence
 def asked_words(question: str) -> tuple[frozenset[str], frozenset[str], str]:
     """The question's content stems; its own lower-case ones ("marry", "killed"), which say
-    where the answer sits better than the names it repeats ("Polanski"); and the noun of
-    "which brigade …?", answered by a name holding it ("the Eighth Brigade")."""
+    where the answer sits better than the names it repeats ("Polanski"); and the stem of the
+    noun of "which brigade …?" or "how many doses …?", which the answer's span holds ("the
+    Eighth Brigade", "195 million doses")."""
     asked = frozenset(stem(w) for w in _words(question) - STOPWORDS)
     verbs = frozenset(stem(w.lower()) for w in _WORD.findall(question)[1:] if w.islower()) & asked
-    head = m.group(1).lower() if (m := re.search(r"\b(?:which|what) (\w+)", question, re.I)) else ""
+    m = re.search(r"\b(?:which|what|how many|how much) (\w+)", question, re.I)
+    head = stem(m.group(1).lower()) if m else ""
     return asked, verbs, head
 
 

@@ -313,6 +313,10 @@ def test_nearby_sentences_read_in_article_order(answerer: Answerer) -> None:
         # ... but a place name ending the question is no subject to define.
         ("Over 25 individuals were killed in clashes in Jassim, north of Daraa.",
          "Who was killed in Jassim?", "name", "Over 25 individuals"),
+        # "How many doses …?": the number that counts doses, not the one nearer the verb.
+        ("The first of some 195 million doses the government has purchased from five vaccine "
+         "makers arrived.", "How many doses has the government purchased?", "number",
+         "some 195 million"),
         ("The fields will raise output by 1.5 million barrels per day, the minister said.",
          "The new contracts would raise production by how much?", "number",
          "1.5 million barrels per day"),
