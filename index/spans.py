@@ -190,6 +190,7 @@ def find_span(
     # "Which tennis star won …?" asks for a subject: a name opening the sentence's clause
     # ("Rafael Nadal clinched …") beats one the question's words sit nearer to ("… Medvedev").
     opening = _opening(sentence) if kind == "name" and _SUBJECT_Q.search(question) else -1
+    who = kind == "name" and re.match(r"\s*who\b", question, re.I) is not None
     best: tuple[float, str] | None = None
     for rank, (start, end) in enumerate(placed + typed):
         text = clean_span(sentence[start:end], asked_stems)
@@ -204,6 +205,8 @@ def find_span(
         # "195 million doses" for "how many doses …?": the span before cleaning holds it.
         score -= 1.0 if head and head in {stem(w) for w in _words(sentence[start:end])} else 0.0
         score -= SUBJECT_BONUS if start < opening else 0.0
+        # "Tim Russert, who became … the host of NBC's …": the person the clause describes.
+        score -= SUBJECT_BONUS if who and _RELATIVE.match(sentence, end) else 0.0
         if best is None or score < best[0]:
             best = (score, text)
     return (best[1], False) if best else None
@@ -216,6 +219,7 @@ _PERSON_Q = re.compile(r"\b(?:who|whom|whose|where)\b", re.I)
 _SUBJECT_Q = re.compile(
     r"(?:^|[.?!]\s+)(?:which|what)\s(?![^.?!]*\b(?:did|does|do)\b)[^.?!]*\??\s*$", re.I
 )
+_RELATIVE = re.compile(r"['’]?,\s+who\b")
 # Dev short EM with 0 / 0.2 / 0.3 / 0.5 / 1: .192 / .231 / .238 / .223 / .223.
 SUBJECT_BONUS = 0.3
 

@@ -295,6 +295,10 @@ def test_nearby_sentences_read_in_article_order(answerer: Answerer) -> None:
          "Which brigade did the rebels join?", "name", "Eighth Brigade"),
         ("Mourners honoured former President Kim Dae-Jung Sunday in Seoul.",
          "Who is former president of South Korea?", "name", "Kim Dae-Jung"),
+        # "Who is …?" answered by the person a "…, who" clause describes.
+        ("Tim Russert, who became one of America's leading journalists as the host of NBC's "
+         "Meet the Press, died Friday.", "Who is best known as the host of NBC's Meet the Press?",
+         "name", "Tim Russert"),
         # "Which … won?" asks for the subject, even where the sentence says it with another verb.
         ("Rafael Nadal clinched a record-breaking 21st grand slam title after beating Daniil "
          "Medvedev 2-6 6-7 6-4 6-4 7-5 in an Australian Open final for the ages.",
