@@ -47,6 +47,7 @@ _OBJECT_Q = re.compile(
     r"([a-z]+)(?:\s+(to|of|with|from|for|about|as|on|in|at|against))?\s*\??\s*$",
     re.I,
 )
+_PREPOSITION = re.compile(r"\s+(?:to|of|with|from|for|about|as|on|in|at|against|over)\b", re.I)
 _CLOZE_Q = re.compile(
     r"\b([a-z]+)(?:\s+(to|of|with|from|for|about|as|on|in|at|against))?\s+what\b", re.I
 )
@@ -160,7 +161,11 @@ def phrase_spans(sentence: str, question: str, stem: StemFn) -> list[Span]:
             # The preposition the question ends on: "accused of" -> what follows "of".
             # ... with up to three words between: "sentenced him to", "pleaded guilty to".
             prep = re.compile(rf"(?:\s+[\w'’-]+){{0,3}}?\s+{m.group(2)}\b", re.I)
-            if m.group(2) and (p := prep.match(sentence, at)):
+            if m.group(2):
+                # "hearing about what?" is answered by "hearing on UFOs", but "invasion of
+                # what?" not by "invasion, hoping that …".
+                if not (p := prep.match(sentence, at) or _PREPOSITION.match(sentence, at)):
+                    continue
                 at = p.end()
             if span := _clause_after(sentence, at):
                 out.append(span)

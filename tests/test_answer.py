@@ -18,9 +18,10 @@ from newsdesk.index.answer import NOTHING, Answer, Answerer, Candidate, FollowUp
 from newsdesk.index.desk import Newsdesk
 from newsdesk.index.embedder import SentenceTransformerEmbedder
 from newsdesk.index.extractive import ExtractiveReader, full_name
+from newsdesk.index.phrases import phrase_spans
 from newsdesk.index.reader import Reading
 from newsdesk.index.search import Hit
-from newsdesk.index.spans import Kind, best_span, find_span
+from newsdesk.index.spans import Kind, best_span, find_span, stem
 from newsdesk.ingest.archive import Article
 
 from conftest import SEED
@@ -360,3 +361,20 @@ def test_full_name_without_a_title_opening_its_sentence() -> None:
     )
     assert full_name("Okafor", story) == "Maria Okafor"
     assert full_name("Knicks", story) == "New York Knicks"  # "new" is no title
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question", "placed"),
+    [
+        # "invasion of what?" is answered by what follows "invasion of", not "invasion, …"
+        ("Ukrainians feared an invasion, hoping that the buildup was a bluff.",
+         "Russia launched an invasion of what country?", []),
+        # ... though another preposition may stand for the question's.
+        ("The panel held its first hearing on UFOs in decades.",
+         "What was the hearing about?", ["UFOs in decades"]),
+    ],
+)  # fmt: skip
+def test_phrases_after_the_questions_preposition(
+    sentence: str, question: str, placed: list[str]
+) -> None:
+    assert [sentence[a:b] for a, b in phrase_spans(sentence, question, stem)] == placed
