@@ -52,7 +52,7 @@ _DATE = re.compile(
 )
 # A run of capitalised words, allowing name particles ("al-Jebawi", "bin", "de", "of").
 _NAME = re.compile(
-    r"(?:[A-Z][\w'’.\-]*|al-[A-Z][\w'’\-]*)(?:\s+(?:(?:of|de|da|van|von|bin|al|the|and)\s+)?"
+    r"(?<![\w'’])(?:[A-Z][\w'’.\-]*|al-[A-Z][\w'’\-]*)(?:\s+(?:(?:of|de|da|van|von|bin|al|the|and)\s+)?"
     r"(?:[A-Z][\w'’.\-]*|al-[A-Z][\w'’\-]*))*"
 )
 _WORD = re.compile(r"\w+")

@@ -21,7 +21,7 @@ from newsdesk.index.extractive import ExtractiveReader, full_name
 from newsdesk.index.phrases import phrase_spans
 from newsdesk.index.reader import Reading
 from newsdesk.index.search import Hit
-from newsdesk.index.spans import Kind, best_span, find_span, stem
+from newsdesk.index.spans import Kind, best_span, find_span, spans, stem
 from newsdesk.ingest.archive import Article
 
 from conftest import SEED
@@ -378,3 +378,8 @@ def test_phrases_after_the_questions_preposition(
     sentence: str, question: str, placed: list[str]
 ) -> None:
     assert [sentence[a:b] for a, b in phrase_spans(sentence, question, stem)] == placed
+
+
+def test_a_name_never_starts_inside_a_word() -> None:
+    sentence = "Beck shares his memories on iReport.com and on eBay."
+    assert [sentence[a:b] for a, b in spans(sentence, "name")] == ["Beck"]
