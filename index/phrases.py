@@ -155,7 +155,8 @@ def phrase_spans(sentence: str, question: str, stem: StemFn) -> list[Span]:
         return out
     out += cloze_spans(sentence, question)
     m = _OBJECT_Q.search(question) or _CLOZE_Q.search(question)
-    if m and m.group(1).lower() not in STOPWORDS:
+    # The verb is in lower case: "sell to FARC?" has no verb "FARC".
+    if m and m.group(1).islower() and m.group(1) not in STOPWORDS:
         for v in _find_stem(sentence, m.group(1), stem):
             at = v.end()
             # The preposition the question ends on: "accused of" -> what follows "of".

@@ -372,11 +372,12 @@ def test_full_name_without_a_title_opening_its_sentence() -> None:
         # ... though another preposition may stand for the question's.
         ("The panel held its first hearing on UFOs in decades.",
          "What was the hearing about?", ["UFOs in decades"]),
+        # A name ending the question is no verb whose object is asked for ("sell to FARC?").
+        ("Bout sold weapons to FARC, a Colombian rebel group.",
+         "What did Viktor Bout offer to sell to FARC?", []),
     ],
 )  # fmt: skip
-def test_phrases_after_the_questions_preposition(
-    sentence: str, question: str, placed: list[str]
-) -> None:
+def test_phrases_after_the_questions_verb(sentence: str, question: str, placed: list[str]) -> None:
     assert [sentence[a:b] for a, b in phrase_spans(sentence, question, stem)] == placed
 
 
