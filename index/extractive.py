@@ -30,9 +30,11 @@ from .spans import (
 _WH = re.compile(r"\b(?:who|whom|whose|what|when|where|which|why|how)\b", re.I)
 NEARBY_CHARS = 400  # about two sentences of news copy
 LEAD_CHARS = 250  # a news story's first sentence or two: who, what, when, where
-# "(CNN) -- ", "DARAA, Syria (North Press) – ": a dateline is not part of the answer.
+# "(CNN) -- ", "DARAA, Syria (North Press) – ": a dateline is not part of the answer, nor is
+# an "Editor's note:" label.
 _DATELINE = re.compile(
-    r"^\([A-Z][\w .'’-]{1,40}\)\s*(?:--|–|—|-)?\s*"
+    r"^(?i:editor['’]s note)\s*:\s*"
+    r"|^\([A-Z][\w .'’-]{1,40}\)\s*(?:--|–|—|-)?\s*"
     r"|^[A-Z][\w ,.'’-]{0,60}\([A-Z][\w .'’-]{1,40}\)\s*(?:--|–|—|-)\s*"
 )
 

@@ -255,6 +255,16 @@ def test_a_name_of_another_thing_is_no_fuller_name() -> None:
     assert answer.short == "Florida"
 
 
+def test_an_editors_note_label_is_no_part_of_the_answer() -> None:
+    text = "Editor's note: Ann Curley is the assignment manager for the CNN Medical News unit."
+    article = Article(1, "uid1", "About the author", text, source="CNN")
+    hit = Hit(1, text, 0, len(text), article, 1.0, dense=0.6, keyword=3.0)
+    question = "Where does Ann Curley work?"
+    answer = ExtractiveReader(None).read(Reading(question, question, [hit]))
+    assert answer.short == "CNN Medical News"
+    assert "Editor" not in answer.text
+
+
 def test_other_articles_sentences_must_cover_the_question(answerer: Answerer) -> None:
     # "How many people died in the earthquake in Haiti?": a sentence of another article that
     # shares only "earthquake" (a quake in Taiwan) does not ride along; one as much on point does.
