@@ -287,16 +287,22 @@ _SYNONYMS = {
 
 @lru_cache(maxsize=1 << 16)  # every sentence's words are stemmed for every question
 def stem(word: str) -> str:
-    """A crude stem: "killed" meets "killing", "strategically" meets "strategic"."""
+    """A crude stem: "killed" meets "killing", "strategically" meets "strategic", "charged"
+    meets "charge" and "losing" "lose"."""
     if word in _SYNONYMS:
         return _SYNONYMS[word]
     for suffix in ("ing", "ed", "ly", "es", "s"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+        # A verb's stem may be three letters ("losing"); a noun's or an adverb's four.
+        shortest = 3 if suffix in ("ing", "ed") else 4
+        if len(word) >= len(suffix) + shortest and word.endswith(suffix):
             word = word[: -len(suffix)]
             # "topped" meets "top", "planned" meets "plan".
             if suffix in ("ing", "ed") and word[-1] == word[-2] and word[-1] not in "lsz":
                 word = word[:-1]
             break
+    # The silent "e" that "-ed" and "-ing" drop: "charge" meets "charged", "lose" "losing".
+    if len(word) > 3 and word.endswith("e"):
+        word = word[:-1]
     return word[:6]
 
 

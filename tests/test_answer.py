@@ -394,3 +394,11 @@ def test_phrases_after_the_questions_verb(sentence: str, question: str, placed: 
 def test_a_name_never_starts_inside_a_word() -> None:
     sentence = "Beck shares his memories on iReport.com and on eBay."
     assert [sentence[a:b] for a, b in spans(sentence, "name")] == ["Beck"]
+
+
+def test_a_verbs_forms_share_a_stem() -> None:
+    # "How much weight did he lose?" is answered by "after losing 140 pounds".
+    assert stem("losing") == stem("lose")
+    assert stem("charged") == stem("charge") == stem("charges")
+    assert stem("killed") == stem("killing") and stem("topped") == stem("top")
+    assert stem("thing") != stem("the")  # a short word keeps its ending
