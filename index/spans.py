@@ -197,6 +197,8 @@ def find_span(
         new = {stem(w) for w in _words(text) - STOPWORDS} - asked_stems
         if not text or not new or (avoid and text.lower() == avoid.lower()):
             continue  # a span made of the question's own words is not an answer
+        if _initials(text) in _acronyms(question):
+            continue  # ... nor one the question abbreviates: "United States" for "the US"
         if rank < len(placed):
             return text, True  # the grammar's answer slot beats any guess by proximity
         distance = min((abs(a - start) for a in anchors), default=len(sentence))
@@ -212,6 +214,19 @@ def find_span(
     return (best[1], False) if best else None
 
 
+@lru_cache(maxsize=256)
+def _acronyms(question: str) -> frozenset[str]:
+    """The question's abbreviations, without their dots: "US", "WHO", "NHL"."""
+    return frozenset(a.replace(".", "") for a in _ACRONYM.findall(question))
+
+
+def _initials(span: str) -> str:
+    """The initials of a name of two or more capitalised words ("United States": "US")."""
+    words = [w for w in span.split() if w[:1].isupper()]
+    return "".join(w[0] for w in words) if len(words) > 1 else ""
+
+
+_ACRONYM = re.compile(r"\b(?:[A-Z]\.){2,}|\b[A-Z]{2,}\b")
 # Questions whose answer is a person's or a place's name.
 _PERSON_Q = re.compile(r"\b(?:who|whom|whose|where)\b", re.I)
 # The question's last sentence opens with its wh-phrase and has no "did / does / do": the

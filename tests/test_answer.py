@@ -301,6 +301,9 @@ def test_nearby_sentences_read_in_article_order(answerer: Answerer) -> None:
          "Ukraine"),
         ("Brazil’s presidential race will go to a run-off.",
          "Which country’s presidential race will go to a run-off?", "name", "Brazil"),
+        # "United States" is the question's "US": not an answer.
+        ("The first launch outside the United States took off from Arnhem Land.",
+         "Where did the first launch outside the US take off from?", "name", "Arnhem Land"),
         # "Which brigade …?": the name holding the asked-for noun.
         ("Rebels who fled Busra joined the Eighth Brigade in June.",
          "Which brigade did the rebels join?", "name", "Eighth Brigade"),
