@@ -48,6 +48,7 @@ from newsdesk.index.abstain import (
     Frequencies,
     Scored,
     Signals,
+    margin,
     should_abstain,
     signals,
 )
@@ -281,6 +282,14 @@ def report(d: Data) -> None:
         whole = fit(only(d.x, columns), a)
         print(row(f"{label}, in-sample", d, answered(d.x, whole)))
     print(row("shipped CALIBRATION, in-sample", d, answered(d.x, CALIBRATION)))
+    # Answers given near the line are marked as maybe not in the archive (Calibration.doubt).
+    margins = np.array([margin(Signals(*x)) for x in d.x])
+    marked = (margins >= 0) & (margins < CALIBRATION.doubt)
+    print(
+        f"\nanswered but marked unsure (doubt {CALIBRATION.doubt}): answerable "
+        f"{(marked & a).sum()} of {((margins >= 0) & a).sum()} ({(marked & a & (d.gold > 0)).sum()} "
+        f"of them right), withheld {(marked & ~a).sum()} of {((margins >= 0) & ~a).sum()}"
+    )
     # A withheld question that another article on the same story answers right is no
     # must-abstain: counted answerable (the rule refitted so), or left out of fit and score.
     for label, kept in (

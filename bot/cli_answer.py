@@ -30,6 +30,7 @@ def answer_json(answer: Answer, question_id: Any = None) -> dict[str, Any]:
         "answer": answer.text,
         "short": answer.short,
         "answerable": answer.answerable,
+        "unsure": answer.unsure,
         "sources": [
             {
                 "id": s.external_id or s.article_id,

@@ -126,6 +126,8 @@ def answer_html(answer: Answer, lang: str = "en") -> str:
         lines = [esc(say("nothing", lang))]
     else:
         lines = [f"<b>{esc(fact)}</b>\n{esc(said)}" if answer.short and said else esc(answer.text)]
+        if answer.answerable and answer.unsure:
+            lines.insert(0, f"<i>{esc(say('unsure', lang))}</i>")
     listed = answer.sources if answer.answerable else answer.closest
     if listed:
         lines.append("" if answer.answerable else f"\n<i>{esc(say('closest', lang))}</i>")

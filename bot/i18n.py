@@ -7,6 +7,7 @@ import re
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from newsdesk.index.reader import UNSURE
 from newsdesk.ingest.arabic import has_arabic
 
 _COMMAND = re.compile(r"^/\w+(?:@\w+)?")
@@ -22,6 +23,7 @@ WORDS: dict[str, dict[str, str]] = {
         "ar": "لم أجد في الأرشيف شيئاً عن ذلك.",
     },
     "closest": {"en": "Closest articles:", "ar": "أقرب المقالات:"},
+    "unsure": {"en": UNSURE, "ar": "قد لا يجيب الأرشيف عن هذا؛ أقرب ما فيه:"},
     "sources": {"en": "Sources", "ar": "المصادر"},
     "budget": {
         "en": "You have asked {n} questions in the last minute; please wait {wait} seconds "

@@ -14,11 +14,12 @@ from newsdesk.ingest.archive import Filters
 
 from .dates import DateRange, parse_dates
 from .extractive import WEIGHTS, Candidate, ExtractiveReader, Weights
-from .reader import NOTHING, Answer, FollowUp, Reader, Reading, Source, strip_markers
+from .reader import NOTHING, UNSURE, Answer, FollowUp, Reader, Reading, Source, strip_markers
 from .search import STOPWORDS, Hit, clean_query, query_terms
 
 __all__ = [
     "NOTHING",
+    "UNSURE",
     "Answer",
     "Answerer",
     "Candidate",
@@ -201,7 +202,7 @@ def _period(dates: DateRange) -> str:
 
 def format_answer_text(answer: Answer) -> str:
     """The answer and its numbered sources as plain text."""
-    lines = [answer.text]
+    lines = [UNSURE, answer.text] if answer.answerable and answer.unsure else [answer.text]
     listed = answer.sources if answer.answerable else answer.closest
     if listed:
         lines.append("" if answer.answerable else "\nClosest articles:")

@@ -108,6 +108,7 @@ class Scores:
     short_f1: list[float] = field(default_factory=list)
     contains: list[float] = field(default_factory=list)
     abstained: list[bool] = field(default_factory=list)
+    unsure: list[bool] = field(default_factory=list)  # answered, marked as maybe not known
     latency: list[float] = field(default_factory=list)
     generated: list[str] = field(default_factory=list)  # what a language model's answer met
 
@@ -123,6 +124,7 @@ class Scores:
         self.short_f1.append(token_f1(short, q.answers))
         self.contains.append(contains_gold(text, q.answers))
         self.abstained.append(not answer.answerable)
+        self.unsure.append(answer.answerable and answer.unsure)
         self.latency.append(answer.latency_ms)
         if answer.generated:
             self.generated.append(answer.generated.split(":")[0])
@@ -144,6 +146,7 @@ class Scores:
                 "short_f1": mean(self.short_f1),
                 "contains_gold": mean(self.contains),
                 "abstention_rate": mean([float(a) for a in self.abstained]),
+                "unsure_rate": mean([float(u) for u in self.unsure]),
                 "latency_p50_ms": round(percentile(self.latency, 0.5), 1),
                 "latency_p95_ms": round(percentile(self.latency, 0.95), 1),
             }

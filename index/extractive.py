@@ -12,7 +12,7 @@ from newsdesk.ingest import arabic
 from newsdesk.ingest.archive import Article
 from newsdesk.ingest.chunk import split_sentences
 
-from .abstain import CALIBRATION, Calibration, Frequencies, should_abstain, signals
+from .abstain import CALIBRATION, Calibration, Frequencies, doubtful, should_abstain, signals
 from .reader import Answer, Reading, nothing, ranking, source_of, strip_markers
 from .search import Hit, query_terms
 from .spans import (
@@ -113,11 +113,14 @@ class ExtractiveReader:
         candidates = self.candidates(reading.question, reading.query, reading.hits, said)
         # Abstention is calibrated on what retrieval found: the rest of the article stays out.
         support = max((self.support(c) for c in candidates if c.retrieved), default=None)
-        if support is None or self.abstains(reading, candidates, support):
+        if support is None:
+            return nothing(reading, support)
+        abstains, unsure = self.abstains(reading, candidates, support)
+        if abstains:
             return nothing(reading, support)
         chosen = self.choose(candidates)
         answer = self.compose(reading.question, reading.query, reading.hits, chosen)
-        answer.support = support
+        answer.support, answer.unsure = support, unsure
         return answer
 
     def support(self, c: Candidate) -> float:
@@ -209,12 +212,18 @@ class ExtractiveReader:
             out.append(c)
         return out
 
-    def abstains(self, reading: Reading, candidates: list[Candidate], support: float) -> bool:
-        """Whether the archive lacks the answer (index/abstain.py)."""
+    def abstains(
+        self, reading: Reading, candidates: list[Candidate], support: float
+    ) -> tuple[bool, bool]:
+        """Whether the archive lacks the answer, and whether it may (index/abstain.py)."""
         if self.frequencies is None:
-            return False
+            return False, False
         found = signals(self.frequencies, reading.query, reading.hits, candidates, support)
-        return should_abstain(found, follow_up=reading.follow_up, calibration=self.calibration)
+        follow, c = reading.follow_up, self.calibration
+        return (
+            should_abstain(found, follow_up=follow, calibration=c),
+            doubtful(found, follow_up=follow, calibration=c),
+        )
 
     def choose(self, candidates: list[Candidate]) -> list[Candidate]:
         """The best sentences: within a margin of the best, no repeats, a few hundred chars."""

@@ -16,6 +16,7 @@ from newsdesk.ingest.archive import Article
 from .search import Hit
 
 NOTHING = "I found nothing in the archive about that."
+UNSURE = "The archive may not answer this; the nearest it has:"
 _MARKER = re.compile(r"\s*\[\d+\]")
 
 
@@ -50,6 +51,9 @@ class Answer:
     # How well the passages support an answer, before any threshold: what abstention is
     # calibrated on (for the extractive reader, the best sentence's score without kind bonus).
     support: float | None = None
+    # Answered, but so near the abstention line that the reply says the archive may not hold
+    # the answer (index/abstain.py, Calibration.doubt).
+    unsure: bool = False
     # Set when a language model was asked: "grounded" (its answer is this one), or why the
     # extractive answer stands ("declined", "replaced: …" by the check, "failed: …").
     generated: str | None = None

@@ -14,7 +14,15 @@ from newsdesk.bot.cli_answer import ask_cmd
 from newsdesk.bot.clikit import Context
 from newsdesk.config import Settings
 from newsdesk.errors import EmptyArchiveError, QueryError
-from newsdesk.index.answer import NOTHING, Answer, Answerer, Candidate, FollowUp, format_answer_text
+from newsdesk.index.answer import (
+    NOTHING,
+    UNSURE,
+    Answer,
+    Answerer,
+    Candidate,
+    FollowUp,
+    format_answer_text,
+)
 from newsdesk.index.desk import Newsdesk
 from newsdesk.index.embedder import SentenceTransformerEmbedder
 from newsdesk.index.extractive import ExtractiveReader, full_name
@@ -86,6 +94,16 @@ def test_abstains_without_support(answerer: Answerer) -> None:
     assert answer.text == NOTHING
     assert answer.sources == []
     assert "Closest articles:" in plain(answer)  # the nearest articles are still offered
+
+
+def test_a_weakly_supported_answer_says_the_archive_may_not_hold_it(answerer: Answerer) -> None:
+    # The seed article tells of clashes in Jassim, not of when they ended.
+    weak = answerer.ask("When did the clashes in Jassim end?")
+    assert weak.answerable and weak.unsure
+    assert plain(weak).startswith(f"{UNSURE}\n{weak.text}")
+    strong = answerer.ask("Who was killed in Jassim?")
+    assert strong.answerable and not strong.unsure
+    assert not plain(strong).startswith(UNSURE)
 
 
 def test_follow_up_resolves_against_the_previous_answer(answerer: Answerer) -> None:

@@ -8,7 +8,7 @@ import sys
 
 from newsdesk.bot.app import RedactToken
 from newsdesk.bot.format import answer_html, esc, link, split_html, visible_len
-from newsdesk.index.answer import Answer, Source
+from newsdesk.index.answer import UNSURE, Answer, Source
 
 from fake_telegram_html import parse_html
 
@@ -33,6 +33,16 @@ def test_answer_html_escapes_text_and_sources() -> None:
     answer = Answer("q?", f"{NASTY} [1]", True, [source], 1.0)
     text = telegram_text(answer_html(answer))
     assert text.startswith(NASTY) and "[1] <Title> & co — Outlet · 2024-01-02" in text
+
+
+def test_an_unsure_answer_says_so_before_its_fact() -> None:
+    source = Source(1, 7, None, "Clashes in Jassim", "North Press", "2022-10-27", None, 0.5)
+    answer = Answer("q?", "last week [1]\nThe clashes began last week. [1]", True, [source], 1.0)
+    answer.short, answer.unsure = "last week", True
+    english = answer_html(answer)
+    assert telegram_text(english).startswith(f"{UNSURE}\nlast week [1]\nThe clashes")
+    assert english.startswith(f"<i>{UNSURE}</i>\n<b>last week [1]</b>")
+    assert telegram_text(answer_html(answer, "ar")).startswith("قد لا يجيب الأرشيف عن هذا")
 
 
 def test_split_prefers_paragraphs_then_sentences() -> None:
