@@ -106,7 +106,14 @@ def test_a_watch_killed_mid_poll_leaves_whole_articles(
 def test_watch_stops_cleanly_on_ctrl_c(settings: Settings) -> None:
     env = os.environ | {"NEWSDESK_HOME": str(settings.home)}
     proc = subprocess.Popen(
-        [*NEWSDESK, "watch"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [*NEWSDESK, "watch"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # A shell starts background jobs with Ctrl-C ignored, and children inherit that: a
+        # terminal's Ctrl-C is what is tested, whoever started pytest.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert proc.stderr is not None
     assert "watching 0 feeds; Ctrl-C stops" in proc.stderr.readline()
