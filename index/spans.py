@@ -36,7 +36,9 @@ _NUMBER = re.compile(
     rf"(?:(?:about|nearly|almost|around|more than|over|at least|up to|some|roughly)\s+)?"
     rf"(?:[$€£]\s?\d[\d,.]*|\d[\d,.]*|{_NUMWORD})(?:\s+{_SCALE})?"
     r"(?:\s+(?!(?:and|or|of|in|on|at|to|the|a|was|were|is|are|from|by|for)\b)[a-z]{3,})?"
-    r"(?:\s+(?:per|a|an)\s+(?:day|week|month|year|hour|person|barrel|share|gallon))?",
+    r"(?:\s+(?:per|a|an)\s+(?:day|week|month|year|hour|person|barrel|share|gallon))?"
+    # "three weeks or longer" is the quantity, not "three weeks".
+    r"(?:\s+or\s+(?:more|longer|less|fewer|so)\b)?",
     re.I,
 )
 _MONTH = (

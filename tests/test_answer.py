@@ -353,6 +353,8 @@ def test_nearby_sentences_read_in_article_order(answerer: Answerer) -> None:
         ("The first of some 195 million doses the government has purchased from five vaccine "
          "makers arrived.", "How many doses has the government purchased?", "number",
          "some 195 million"),
+        ("Listeria can take three weeks or longer to make a person sick.",
+         "How long does Listeria take to make a person sick?", "number", "three weeks or longer"),
         ("The fields will raise output by 1.5 million barrels per day, the minister said.",
          "The new contracts would raise production by how much?", "number",
          "1.5 million barrels per day"),
