@@ -282,14 +282,6 @@ def report(d: Data) -> None:
         whole = fit(only(d.x, columns), a)
         print(row(f"{label}, in-sample", d, answered(d.x, whole)))
     print(row("shipped CALIBRATION, in-sample", d, answered(d.x, CALIBRATION)))
-    # Answers given near the line are marked as maybe not in the archive (Calibration.doubt).
-    margins = np.array([margin(Signals(*x)) for x in d.x])
-    marked = (margins >= 0) & (margins < CALIBRATION.doubt)
-    print(
-        f"\nanswered but marked unsure (doubt {CALIBRATION.doubt}): answerable "
-        f"{(marked & a).sum()} of {((margins >= 0) & a).sum()} ({(marked & a & (d.gold > 0)).sum()} "
-        f"of them right), withheld {(marked & ~a).sum()} of {((margins >= 0) & ~a).sum()}"
-    )
     # A withheld question that another article on the same story answers right is no
     # must-abstain: counted answerable (the rule refitted so), or left out of fit and score.
     for label, kept in (
@@ -298,6 +290,16 @@ def report(d: Data) -> None:
     ):
         relabelled = subset(replace(d, answerable=d.answerable | d.right), kept)
         print(row(f"3 signals, CV, {label}", relabelled, cross_validate(relabelled, [0, 1, 2])))
+    # Answers given near the line are marked as maybe not in the archive (Calibration.doubt).
+    margins = np.array([margin(Signals(*x)) for x in d.x])
+    given = margins >= 0
+    marked = given & (margins < CALIBRATION.doubt)
+    right = (marked & a & (d.gold > 0)).sum()
+    print(
+        f"\nanswered but marked unsure (doubt {CALIBRATION.doubt}): answerable "
+        f"{(marked & a).sum()} of {(given & a).sum()} ({right} of them right), "
+        f"withheld {(marked & ~a).sum()} of {(given & ~a).sum()}"
+    )
     print(f"\nfitted on all instances, to paste into index/abstain.py:\n{whole}")
 
 
