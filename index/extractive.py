@@ -115,8 +115,8 @@ class ExtractiveReader:
         support = max((self.support(c) for c in candidates if c.retrieved), default=None)
         if support is None:
             return nothing(reading, support)
-        abstains, unsure = self.abstains(reading, candidates, support)
-        if abstains:
+        lacking, unsure = self.abstains(reading, candidates, support)
+        if lacking:
             return nothing(reading, support)
         chosen = self.choose(candidates)
         answer = self.compose(reading.question, reading.query, reading.hits, chosen)
