@@ -19,6 +19,9 @@ Measured 2026-11-30 with the reader of issue 9's second round (figures and the f
 bench/README.md, "Abstention calibration"): 5-fold CV answered 0.954 of answerable questions
 and abstained on 0.731 of withheld ones (0.780 with the withheld questions another article
 answers right left out); support alone 0.962 / 0.685. A rerun took 257 s under load 10.
+Rerun after session 5's stems (quiet, 9 s): 0.954 / 0.738 (0.778 left out). It also prints how
+many answers `Calibration.doubt` marks unsure: 11 of 33 wrong answers to withheld questions,
+8 of 125 answers to answerable ones.
 
 The bench hooks `index.extractive.signals` and `index.extractive.should_abstain`: the reader
 must import both by these names and call them once per retrieval attempt.
