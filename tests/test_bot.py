@@ -12,7 +12,7 @@ from newsdesk.bot.callbacks import INLINE_OFF
 from newsdesk.bot.format import answer_html, visible_len
 from newsdesk.bot.i18n import WORDS
 from newsdesk.config import Settings
-from newsdesk.index.answer import Answerer
+from newsdesk.index.answer import UNSURE, Answerer
 from newsdesk.index.desk import Newsdesk
 from newsdesk.ingest.models import RawArticle
 
@@ -77,6 +77,20 @@ async def test_private_question_answered_with_buttons(
     actions = [c for c in fake.calls if c.method == "sendChatAction"]
     assert actions and actions[0].params["action"] == "typing"
     assert actions[0].time <= next(c.time for c in fake.calls if c.method == "sendMessage")
+
+
+async def test_a_weakly_supported_answer_says_so_first(
+    fake: FakeTelegram, bot_desk: Newsdesk
+) -> None:
+    # The seed article tells of clashes in Jassim, not of when they ended.
+    async with running_bot(fake, bot_desk):
+        weak = await reply_to(
+            fake, fake.private_message(ALICE, "When did the clashes in Jassim end?")
+        )
+        strong = await reply_to(fake, fake.private_message(ALICE, QUESTION))
+    assert weak["text"].startswith(UNSURE) and "North Press" in weak["text"]
+    assert any(e["type"] == "italic" for e in weak.get("entities", []))
+    assert not strong["text"].startswith(UNSURE)
 
 
 async def test_sources_button_and_feedback_stored(fake: FakeTelegram, bot_desk: Newsdesk) -> None:
