@@ -297,6 +297,7 @@ _SYNONYMS = {
         "arrest": "arrested arrests detained detain custody",
         "injur": "injured injuries injury wounded wounds hurt",
         "marry": "married marries marriage wed wedding",
+        "accus": "accused accuses accusing suspected suspect suspects",
     }.items()
     for w in words.split()
 }

@@ -353,6 +353,9 @@ def test_nearby_sentences_read_in_article_order(answerer: Answerer) -> None:
         ("The first of some 195 million doses the government has purchased from five vaccine "
          "makers arrived.", "How many doses has the government purchased?", "number",
          "some 195 million"),
+        # News says "suspected of" where a question says "accused of".
+        ("William Joe Mitchell, a registered sex offender, is suspected of luring a girl "
+         "online.", "What is William Joe Mitchell accused of?", None, "luring a girl online"),
         ("Listeria can take three weeks or longer to make a person sick.",
          "How long does Listeria take to make a person sick?", "number", "three weeks or longer"),
         ("The fields will raise output by 1.5 million barrels per day, the minister said.",
@@ -360,7 +363,7 @@ def test_nearby_sentences_read_in_article_order(answerer: Answerer) -> None:
          "1.5 million barrels per day"),
     ],
 )  # fmt: skip
-def test_short_answer_spans(sentence: str, question: str, kind: Kind, short: str) -> None:
+def test_short_answer_spans(sentence: str, question: str, kind: Kind | None, short: str) -> None:
     assert best_span(sentence, kind, question) == short
 
 
