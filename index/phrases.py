@@ -48,6 +48,7 @@ _OBJECT_Q = re.compile(
     re.I,
 )
 _PREPOSITION = re.compile(r"\s+(?:to|of|with|from|for|about|as|on|in|at|against|over)\b", re.I)
+_COPULA_Q = re.compile(r"\bwhat\s+(?:is|was|are|were)\s", re.I)
 _CLOZE_Q = re.compile(
     r"\b([a-z]+)(?:\s+(to|of|with|from|for|about|as|on|in|at|against))?\s+what\b", re.I
 )
@@ -155,9 +156,17 @@ def phrase_spans(sentence: str, question: str, stem: StemFn) -> list[Span]:
         return out
     out += cloze_spans(sentence, question)
     m = _OBJECT_Q.search(question) or _CLOZE_Q.search(question)
-    # The verb is in lower case: "sell to FARC?" has no verb "FARC".
-    if m and m.group(1).islower() and m.group(1) not in STOPWORDS:
-        for v in _find_stem(sentence, m.group(1), stem):
+    # The verb is in lower case: "sell to FARC?" has no verb "FARC"; after "what is / was"
+    # without a preposition to end on, it is a participle ("What was he called?"): "What is
+    # the name of Talabani's party?" has no verb "party".
+    verb = m.group(1) if m else ""
+    if (
+        m
+        and verb.islower()
+        and verb not in STOPWORDS
+        and (m.group(2) or _participle(verb) or not _COPULA_Q.search(question))
+    ):
+        for v in _find_stem(sentence, verb, stem):
             at = v.end()
             # The preposition the question ends on: "accused of" -> what follows "of".
             # ... with up to three words between: "sentenced him to", "pleaded guilty to".

@@ -408,6 +408,9 @@ def test_full_name_without_a_title_opening_its_sentence() -> None:
         # ... though another preposition may stand for the question's.
         ("The panel held its first hearing on UFOs in decades.",
          "What was the hearing about?", ["UFOs in decades"]),
+        # After "what is", a last word that is no participle is a noun: no verb to follow.
+        ("Talabani's PUK and the Kurdistan Democratic Party, led by Massoud Barzani, split.",
+         "What is the name of Talabani's party?", []),
         # A name ending the question is no verb whose object is asked for ("sell to FARC?").
         ("Bout sold weapons to FARC, a Colombian rebel group.",
          "What did Viktor Bout offer to sell to FARC?", []),
