@@ -228,14 +228,17 @@ def cloze_spans(sentence: str, question: str) -> list[Span]:
 
 @lru_cache(maxsize=256)
 def _contexts(question: str) -> list[tuple[list[str], list[str]]]:
-    """The three words before and after each wh-phrase of the question."""
-    return [
-        (
-            [w.lower() for w in _TOKEN.findall(question[: m.start()])][-3:],
-            [w.lower() for w in _TOKEN.findall(question[m.end() :])][:3],
-        )
-        for m in _WH_PHRASE.finditer(question)
-    ]
+    """The three words before and after each wh-phrase of the question, within its sentence:
+    "… her House seat. What is her name?" has none before."""
+    out = []
+    for m in _WH_PHRASE.finditer(question):
+        before = re.split(r"[.?!]\s", question[: m.start()])[-1]
+        out.append((_tokens(before)[-3:], _tokens(question[m.end() :])[:3]))
+    return out
+
+
+def _tokens(text: str) -> list[str]:
+    return [w.lower() for w in _TOKEN.findall(text)]
 
 
 def _right_edge(

@@ -411,6 +411,9 @@ def test_full_name_without_a_title_opening_its_sentence() -> None:
         # After "what is", a last word that is no participle is a noun: no verb to follow.
         ("Talabani's PUK and the Kurdistan Democratic Party, led by Massoud Barzani, split.",
          "What is the name of Talabani's party?", []),
+        # The words before a wh-phrase count only within its own sentence of the question.
+        ("Hageman won the lone House seat on Tuesday.",
+         "She was booted from her House seat. What is her name?", []),
         # A name ending the question is no verb whose object is asked for ("sell to FARC?").
         ("Bout sold weapons to FARC, a Colombian rebel group.",
          "What did Viktor Bout offer to sell to FARC?", []),
