@@ -41,17 +41,17 @@ _PASSIVE_Q = re.compile(rf"\b(?i:who\s+{_AUX})\s+([a-z]+)\b")  # "Who is Eunice 
 _AGENT_Q = re.compile(r"\b([a-z]+ed)\b(?:\s+\S+){0,3}?\s+by (?:whom|who)\b", re.I)
 # "What did the government instruct BP to do?": the answer is the "to ..." after the verb.
 _TO_DO_Q = re.compile(r"^(.*?)\s+to do\b", re.I)
+# The prepositions a question may end its verb with ("accused of", "struggle with").
+_PREP = "to|of|with|from|for|about|as|on|in|at|against"
 # "What did X struggle with?", "What is Liu charged with?", "X is accused of what?"
 _OBJECT_Q = re.compile(
     r"\bwhat\s+(?:did|does|do|is|was|were|are|has|have|had|will)\s+(?:\S+\s+){1,6}?"
-    r"([a-z]+)(?:\s+(to|of|with|from|for|about|as|on|in|at|against))?\s*\??\s*$",
+    rf"([a-z]+)(?:\s+({_PREP}))?\s*\??\s*$",
     re.I,
 )
-_PREPOSITION = re.compile(r"\s+(?:to|of|with|from|for|about|as|on|in|at|against|over)\b", re.I)
+_PREPOSITION = re.compile(rf"\s+(?:{_PREP}|over)\b", re.I)
 _COPULA_Q = re.compile(r"\bwhat\s+(?:is|was|are|were)\s", re.I)
-_CLOZE_Q = re.compile(
-    r"\b([a-z]+)(?:\s+(to|of|with|from|for|about|as|on|in|at|against))?\s+what\b", re.I
-)
+_CLOZE_Q = re.compile(rf"\b([a-z]+)(?:\s+({_PREP}))?\s+what\b", re.I)
 # Where a clause ends: punctuation, a reporting verb ("…, officials said"), a relative
 # pronoun, or "and" before a second verb ("refuses to concede defeat and plans …").
 _CLAUSE_END = re.compile(
