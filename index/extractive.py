@@ -346,7 +346,18 @@ def full_name(span: str, text: str) -> str:
                 name.endswith(" " + span) and name.split()[-2] not in ("of", "and", "the")
             ):
                 return name
+            # A quote calls a person by the first name the story gave in full ("David").
+            after = name.split()[1:]
+            if (
+                name.startswith(span + " ")
+                and len(after) <= 2
+                and all(map(_SURNAME.fullmatch, after))
+            ):
+                return name
     return span
+
+
+_SURNAME = re.compile(r"(?:[a-z]{1,3}-)?[A-Z][a-z][\w'’-]*")
 
 
 def _same(a: str, b: str) -> bool:

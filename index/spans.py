@@ -23,7 +23,9 @@ _NUMBER_Q = re.compile(
 )
 _DATE_Q = re.compile(r"\bwhen\b|\b(?:what|which) (?:year|date|day|month|time)\b", re.I)
 # "Which team …", "Who …", "Where …": the answer is a name (person, place, organisation, title).
-_NAME_Q = re.compile(r"\bwho(?:m|se)?\b|\bwhere\b|\b(?:which|what) [a-z]+", re.I)
+_NAME_Q = re.compile(r"\bwho(?:m|se)?\b|\bwhere\b|\b(?:which|what) [a-z0-9]+", re.I)
+# "What is the name of …?", "What is it called?": a name, though "what is" asks for a phrase.
+_CALLED_Q = re.compile(r"\bwhat (?:is|was|are|were)\b[^.?!]*\b(?:names?|called)\b", re.I)
 # "What did X do / say / …" asks for an action, not a name.
 _ACTION_Q = re.compile(r"\bwhat (?:did|does|do|is|was|are|were|has|have|had|will|can)\b", re.I)
 
@@ -71,7 +73,7 @@ def question_kind(question: str) -> Kind | None:
         return "date"
     if re.search(r"\bwhy\b|\bhow\b", question, re.I):
         return None
-    if _NAME_Q.search(question) and not _ACTION_Q.search(question):
+    if _CALLED_Q.search(question) or (_NAME_Q.search(question) and not _ACTION_Q.search(question)):
         return "name"
     if re.search(r"\bwho(?:m|se)?\b|\bwhere\b", question, re.I):
         return "name"
@@ -195,7 +197,7 @@ def find_span(
     who = kind == "name" and re.match(r"\s*who\b", question, re.I) is not None
     best: tuple[float, str] | None = None
     for rank, (start, end) in enumerate(placed + typed):
-        text = clean_span(sentence[start:end], asked_stems)
+        text = clean_span(sentence[start:end], asked_stems, head)
         new = {stem(w) for w in _words(text) - STOPWORDS} - asked_stems
         if not text or not new or (avoid and text.lower() == avoid.lower()):
             continue  # a span made of the question's own words is not an answer
@@ -208,6 +210,9 @@ def find_span(
         score = distance / max(len(sentence), 1) - 0.05 * len(new)
         # "195 million doses" for "how many doses …?": the span before cleaning holds it.
         score -= 1.0 if head and head in {stem(w) for w in _words(sentence[start:end])} else 0.0
+        # "the sitcom “Full House”" for "which sitcom …?": the name the noun introduces.
+        before = _LAST_WORD.search(sentence, 0, start)
+        score -= 1.0 if head and before and stem(before.group(1).lower()) == head else 0.0
         score -= SUBJECT_BONUS if start < opening else 0.0
         # "Tim Russert, who became … the host of NBC's …": the person the clause describes.
         score -= SUBJECT_BONUS if who and _RELATIVE.match(sentence, end) else 0.0
@@ -237,6 +242,7 @@ _SUBJECT_Q = re.compile(
     r"(?:^|[.?!]\s+)(?:which|what)\s(?![^.?!]*\b(?:did|does|do)\b)[^.?!]*\??\s*$", re.I
 )
 _RELATIVE = re.compile(r"['’]?,\s+who\b")
+_LAST_WORD = re.compile(r"(\w+)\s*[“\"‘']?\s*$")
 # Dev short EM with 0 / 0.2 / 0.3 / 0.5 / 1: .192 / .231 / .238 / .223 / .223.
 SUBJECT_BONUS = 0.3
 
@@ -249,6 +255,10 @@ def _opening(sentence: str) -> int:
     return len(sentence)
 
 
+# "What is the name of the lake / of Talabani's party?": the noun named ("Lake Chad").
+_NAME_OF = re.compile(r"\bname of (?:the |a |an |his |her |their |its )?(?:\S+['’]s )?(\w+)", re.I)
+
+
 @lru_cache(maxsize=256)  # once per question, not once per sentence
 def asked_words(question: str) -> tuple[frozenset[str], frozenset[str], str]:
     """The question's content stems; its own lower-case ones ("marry", "killed"), which say
@@ -257,19 +267,27 @@ def asked_words(question: str) -> tuple[frozenset[str], frozenset[str], str]:
     Eighth Brigade", "195 million doses")."""
     asked = frozenset(stem(w) for w in _words(question) - STOPWORDS)
     verbs = frozenset(stem(w.lower()) for w in _WORD.findall(question)[1:] if w.islower()) & asked
-    m = re.search(r"\b(?:which|what|how many|how much) (\w+)", question, re.I)
+    m = _NAME_OF.search(question) or re.search(
+        r"\b(?:which|what|how many|how much) (?:\d\w* )?(\w+)", question, re.I
+    )
     head = stem(m.group(1).lower()) if m else ""
     return asked, verbs, head
 
 
-def clean_span(span: str, asked: frozenset[str]) -> str:
+def clean_span(span: str, asked: frozenset[str], head: str = "") -> str:
     """No edge punctuation, trailing possessive or unmatched bracket; no leading preposition
-    ("with drug addiction") or word the question already says ("Songwriter Joe Brooks")."""
+    ("with drug addiction") or word the question already says ("Songwriter Joe Brooks"),
+    unless it is the capitalised `head` noun the question asks the name of ("Lake Chad")."""
     text = _POSSESSIVE.sub("", span.strip(" ,.;:“”\"'"))
     words = text.split()
     # "s School of …": what is left of "University's" when a span starts at its apostrophe.
     while len(words) > 1 and (
-        words[0].lower() in _LEADING or stem(words[0].lower()) in asked or words[0] == "s"
+        words[0].lower() in _LEADING
+        or (
+            stem(words[0].lower()) in asked
+            and not (words[0].istitle() and stem(words[0].lower()) == head)
+        )
+        or words[0] == "s"
     ):
         words = words[1:]
     # "195 million doses" for "how many doses …?", "dry shampoo products" for "which product

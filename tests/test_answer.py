@@ -29,7 +29,7 @@ from newsdesk.index.extractive import ExtractiveReader, full_name
 from newsdesk.index.phrases import phrase_spans
 from newsdesk.index.reader import Reading
 from newsdesk.index.search import Hit
-from newsdesk.index.spans import Kind, best_span, find_span, spans, stem
+from newsdesk.index.spans import Kind, best_span, find_span, question_kind, spans, stem
 from newsdesk.ingest.archive import Article
 
 from conftest import SEED
@@ -361,6 +361,9 @@ def test_nearby_sentences_read_in_article_order(answerer: Answerer) -> None:
         ("The fields will raise output by 1.5 million barrels per day, the minister said.",
          "The new contracts would raise production by how much?", "number",
          "1.5 million barrels per day"),
+        # The name a noun of the question introduces: "the sitcom “Full House”".
+        ("Bob Saget, known best as Danny Tanner on the sitcom “Full House,” has died.",
+         "In which 1990s sitcom did Bob Saget star?", "name", "Full House"),
     ],
 )  # fmt: skip
 def test_short_answer_spans(sentence: str, question: str, kind: Kind | None, short: str) -> None:
@@ -388,6 +391,33 @@ def test_short_answer_spans(sentence: str, question: str, kind: Kind | None, sho
 def test_spans_that_are_no_names(sentence: str, question: str, story: str, short: str) -> None:
     found = find_span(sentence, "name", question, story=f"{story} {sentence}")
     assert found and found[0] == short
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("What is the name of Lisa's father?", "name"),
+        ("What is the new variant called?", "name"),
+        ("In which 1990s sitcom did he star?", "name"),
+        ("What is Liu charged with?", None),
+    ],
+)
+def test_question_kinds(question: str, kind: Kind | None) -> None:
+    assert question_kind(question) == kind
+
+
+def test_what_is_the_name_of_asks_for_the_name_of_that_thing() -> None:
+    sentence = "The United Nations says Lake Chad has shrunk by 90 percent since the 1960s."
+    assert best_span(sentence, "name", "What is the name of the lake?") == "Lake Chad"
+
+
+def test_a_first_name_in_a_quote_is_given_in_full() -> None:
+    story = (
+        "David Kellermann, the acting chief financial officer of Freddie Mac, was found dead. "
+        '"As the acting chief financial officer, David was an inspiration to his staff."'
+    )
+    assert full_name("David", story) == "David Kellermann"
+    assert full_name("Ukraine", "Ukraine CNN reported. Ukraine said no.") == "Ukraine"
 
 
 def test_full_name_without_a_title_opening_its_sentence() -> None:
