@@ -109,6 +109,9 @@ class Scores:
     contains: list[float] = field(default_factory=list)
     abstained: list[bool] = field(default_factory=list)
     unsure: list[bool] = field(default_factory=list)  # answered, marked as maybe not known
+    # Containment grows with answer length (about 4 points per 80 characters on dev): readers
+    # are compared at equal length.
+    chars: list[int] = field(default_factory=list)
     latency: list[float] = field(default_factory=list)
     generated: list[str] = field(default_factory=list)  # what a language model's answer met
 
@@ -125,6 +128,8 @@ class Scores:
         self.contains.append(contains_gold(text, q.answers))
         self.abstained.append(not answer.answerable)
         self.unsure.append(answer.answerable and answer.unsure)
+        if answer.answerable:
+            self.chars.append(len(text))
         self.latency.append(answer.latency_ms)
         if answer.generated:
             self.generated.append(answer.generated.split(":")[0])
@@ -147,6 +152,7 @@ class Scores:
                 "contains_gold": mean(self.contains),
                 "abstention_rate": mean([float(a) for a in self.abstained]),
                 "unsure_rate": mean([float(u) for u in self.unsure]),
+                "answer_chars": round(sum(self.chars) / len(self.chars)) if self.chars else None,
                 "latency_p50_ms": round(percentile(self.latency, 0.5), 1),
                 "latency_p95_ms": round(percentile(self.latency, 0.95), 1),
             }

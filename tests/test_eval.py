@@ -106,6 +106,8 @@ def test_eval_command_on_known_fixture(desk: Newsdesk, settings: Settings, tmp_p
     assert ours["contains_gold"] == pytest.approx(2 / 3, abs=1e-3)
     assert ours["exact_match"] == 0.0
     assert ours["abstention_rate"] == pytest.approx(1 / 3, abs=1e-3)  # nothing about volcanoes
+    # The mean length of the answers given: containment is compared at equal length.
+    assert 30 < ours["answer_chars"] < 600
     assert first["contains_gold"] == pytest.approx(
         1 / 3, abs=1e-3
     )  # only q1's answer opens its article
