@@ -60,6 +60,8 @@ _NAME = re.compile(
     r"(?:[A-Z][\w'’.\-]*|al-[A-Z][\w'’\-]*))*"
 )
 _WORD = re.compile(r"\w+")
+_ADJECTIVE = re.compile(r"[A-Z][\w'’]*-[a-z][\w-]*")
+_NUMWORD_RE = re.compile(_NUMWORD)
 # Prepositions that open a span but are not part of the answer; "to" is ("to scale back").
 _LEADING = frozenset("with for of from about on in at as against by".split())
 _POSSESSIVE = re.compile(r"['’]s$")
@@ -98,8 +100,11 @@ def _name_spans(sentence: str, common: frozenset[str] = frozenset()) -> list[tup
         # One capitalised word that its story shows is no name: a nationality adjective
         # ("Kenyan officials"), or a sentence's first word that the story writes in lower
         # case elsewhere ("Nearly", "Police"). A longer run is kept ("Police Chief Ann Lee").
+        # Nor is a compound adjective ("Oscar-winning") or a number opening a sentence ("One").
         if len(words) == 1 and (
             words[0] in common
+            or _ADJECTIVE.fullmatch(words[0]) is not None
+            or _NUMWORD_RE.fullmatch(words[0].lower()) is not None
             or (
                 not sentence[:start].strip(" \"“‘'(")
                 and _POSSESSIVE.sub("", words[0]).lower() in common
@@ -189,7 +194,8 @@ def find_span(
     # "Which produce item …?", "what animal …?" may be answered by a common noun that opens
     # a sentence ("Strawberries topped …"): only "who / where" ask for a name. (Only they pay
     # for reading the story's words, too.)
-    common = common_words(story) if story and _PERSON_Q.search(question) else frozenset()
+    person = _PERSON_Q.search(question) or _CALLED_Q.search(question)
+    common = common_words(story) if story and person else frozenset()
     typed = spans(sentence, kind, common) if kind else []
     # "Which tennis star won …?" asks for a subject: a name opening the sentence's clause
     # ("Rafael Nadal clinched …") beats one the question's words sit nearer to ("… Medvedev").

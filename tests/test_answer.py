@@ -383,6 +383,9 @@ def test_short_answer_spans(sentence: str, question: str, kind: Kind | None, sho
         # ... but a name ending like one is kept ("Polanski said").
         ("Polanski married the actress in 1968.", "Who married the actress?",
          "Polanski said he would return.", "Polanski"),
+        # "What is the name of …?" asks for a name: a nationality adjective is none.
+        ("Russian rights group Memorial was closed.", "What is the name of the rights group?",
+         "Russian officials said so.", "Memorial"),
         # "Which … item?" may be answered by a common noun opening a sentence.
         ("Strawberries topped the list again.", "Which produce item topped the list?",
          "Shoppers buy strawberries.", "Strawberries"),
@@ -418,6 +421,14 @@ def test_a_first_name_in_a_quote_is_given_in_full() -> None:
     )
     assert full_name("David", story) == "David Kellermann"
     assert full_name("Ukraine", "Ukraine CNN reported. Ukraine said no.") == "Ukraine"
+
+
+def test_compound_adjectives_and_numbers_are_no_names() -> None:
+    for sentence in (
+        "One suspect, Jennifer Hudson, was held.",
+        "Oscar-winning singer Jennifer Hudson drove on a Taliban-held road.",
+    ):
+        assert [sentence[a:b] for a, b in spans(sentence, "name")] == ["Jennifer Hudson"]
 
 
 def test_full_name_without_a_title_opening_its_sentence() -> None:
