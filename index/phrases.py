@@ -70,8 +70,8 @@ def _trim(sentence: str, start: int, end: int) -> Span | None:
     lead = len(text) - len(text.lstrip(" ,\"'“”—–"))
     text = text.strip(" ,\"'“”—–")
     words = text.lower().split()
-    # "He added, X, ...": a clause of its own, not a description of X.
-    if not words or words[0] in _NOT_A_PHRASE:
+    # "He added, X, ...", "he'll …": a clause of its own, not a description of X.
+    if not words or re.sub(r"['’](?:ll|s|re|d|ve|m)$", "", words[0]) in _NOT_A_PHRASE:
         return None
     start += lead
     if len(words) > MAX_WORDS:

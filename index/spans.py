@@ -37,7 +37,8 @@ _NUMWORD = (
 _NUMBER = re.compile(
     rf"(?:(?:about|nearly|almost|around|more than|over|at least|up to|some|roughly)\s+)?"
     rf"(?:[$€£]\s?\d[\d,.]*|\d[\d,.]*|{_NUMWORD})(?:\s+{_SCALE})?"
-    r"(?:\s+(?!(?:and|or|of|in|on|at|to|the|a|was|were|is|are|from|by|for)\b)[a-z]{3,})?"
+    # … and the lower-case noun it counts ("7 pounds", not "eight Watchers").
+    r"(?:\s+(?!(?:and|or|of|in|on|at|to|the|a|was|were|is|are|from|by|for)\b)(?-i:[a-z]{3,}))?"
     r"(?:\s+(?:per|a|an)\s+(?:day|week|month|year|hour|person|barrel|share|gallon))?"
     # "three weeks or longer" is the quantity, not "three weeks".
     r"(?:\s+or\s+(?:more|longer|less|fewer|so)\b)?",
@@ -209,6 +210,8 @@ def find_span(
             continue  # a span made of the question's own words is not an answer
         if _initials(text) in _acronyms(question):
             continue  # ... nor one the question abbreviates: "United States" for "the US"
+        if kind == "name" and _mostly_asked(text, asked_stems):
+            continue  # ... nor the question's name with a title: "Explorer Dennis Schmitt"
         if rank < len(placed):
             return text, True  # the grammar's answer slot beats any guess by proximity
         distance = min((abs(a - start) for a in anchors), default=len(sentence))
@@ -225,6 +228,12 @@ def find_span(
         if best is None or score < best[0]:
             best = (score, text)
     return (best[1], False) if best else None
+
+
+def _mostly_asked(span: str, asked: frozenset[str]) -> bool:
+    """Two of three words of a name or more are the question's own."""
+    words = _WORD.findall(span.lower())
+    return len(words) > 1 and 3 * sum(stem(w) in asked for w in words) >= 2 * len(words)
 
 
 @lru_cache(maxsize=256)

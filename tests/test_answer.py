@@ -361,6 +361,12 @@ def test_nearby_sentences_read_in_article_order(answerer: Answerer) -> None:
         ("The fields will raise output by 1.5 million barrels per day, the minister said.",
          "The new contracts would raise production by how much?", "number",
          "1.5 million barrels per day"),
+        # A number counts a lower-case noun, not the name after it.
+        ("Welch lost eight Watchers points, then 7 pounds.", "How many did Welch lose?",
+         "number", "eight"),
+        # The question's own name with a title is no answer.
+        ("Greenland's coast hides the island that Explorer Dennis Schmitt found.",
+         "Where did Dennis Schmitt find the island?", "name", "Greenland"),
         # The name a noun of the question introduces: "the sitcom “Full House”".
         ("Bob Saget, known best as Danny Tanner on the sitcom “Full House,” has died.",
          "In which 1990s sitcom did Bob Saget star?", "name", "Full House"),
@@ -455,6 +461,9 @@ def test_full_name_without_a_title_opening_its_sentence() -> None:
         # The words before a wh-phrase count only within its own sentence of the question.
         ("Hageman won the lone House seat on Tuesday.",
          "She was booted from her House seat. What is her name?", []),
+        # A pronoun, contracted or not, opens a clause of its own: no subject to give.
+        ("If elected, he'll be the oldest president sworn in.", "Who will be the president?",
+         []),
         # A name ending the question is no verb whose object is asked for ("sell to FARC?").
         ("Bout sold weapons to FARC, a Colombian rebel group.",
          "What did Viktor Bout offer to sell to FARC?", []),
