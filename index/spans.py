@@ -16,9 +16,10 @@ Kind = Literal["number", "date", "name"]
 _NUMBER_Q = re.compile(
     r"\bhow (?:many|much|old|long|far|tall|big|large|often)\b|\bwhat (?:percentage|percent|number"
     r"|age|amount|score|sum)\b"
-    # "What was the combined weight …?": a measure is a number.
-    r"|\bwhat (?:is|was|are|were) the (?:\w+ )?(?:earnings|cost|price|weight|height|toll|budget"
-    r"|salary|value|population|temperature|distance|speed|total)\b",
+    # "What was the combined weight …?", "What is Albert's sister's age?": a measure is a number.
+    r"|\bwhat (?:is|was|are|were) (?:the |(?:[\w.-]+ ){0,2}[\w.-]+['’]s? (?:\w+['’]s )?)"
+    r"(?:\w+ )?(?:earnings|cost|price|weight|height|toll|budget|salary|value|population"
+    r"|temperature|distance|speed|total|age|turnover|rate)\b",
     re.I,
 )
 _DATE_Q = re.compile(r"\bwhen\b|\b(?:what|which) (?:year|date|day|month|time)\b", re.I)
@@ -34,11 +35,17 @@ _NUMWORD = (
     r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty"
     r"|forty|fifty|hundred|hundreds|thousands|millions|dozens?|a dozen|half)"
 )
+# Words that never are the noun a number counts ("9 percent versus …").
+_NOT_COUNTED = (
+    "and|or|of|in|on|at|to|the|a|was|were|is|are|from|by|for|versus|than|with|over|into|since"
+    "|after|before|under|while|when|who|that"
+)
 _NUMBER = re.compile(
-    rf"(?:(?:about|nearly|almost|around|more than|over|at least|up to|some|roughly)\s+)?"
-    rf"(?:[$€£]\s?\d[\d,.]*|\d[\d,.]*|{_NUMWORD})(?:\s+{_SCALE})?"
+    # Whole words only: no "eight" in "Weight", no "3" in "Mazda3".
+    rf"(?<!\w)(?:(?:about|nearly|almost|around|more than|over|at least|up to|some|roughly)\s+)?"
+    rf"(?:[$€£]\s?\d[\d,.]*|\d[\d,.]*|{_NUMWORD}\b)(?:\s+{_SCALE})?"
     # … and the lower-case noun it counts ("7 pounds", not "eight Watchers").
-    r"(?:\s+(?!(?:and|or|of|in|on|at|to|the|a|was|were|is|are|from|by|for)\b)(?-i:[a-z]{3,}))?"
+    rf"(?:\s+(?!(?:{_NOT_COUNTED})\b)(?-i:[a-z]{{3,}}))?"
     r"(?:\s+(?:per|a|an)\s+(?:day|week|month|year|hour|person|barrel|share|gallon))?"
     # "three weeks or longer" is the quantity, not "three weeks".
     r"(?:\s+or\s+(?:more|longer|less|fewer|so)\b)?",

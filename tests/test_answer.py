@@ -409,6 +409,8 @@ def test_spans_that_are_no_names(sentence: str, question: str, story: str, short
         ("What is the new variant called?", "name"),
         ("In which 1990s sitcom did he star?", "name"),
         ("What is Liu charged with?", None),
+        ("What was Tim Welch's weight at his heaviest?", "number"),
+        ("What is Albert's sister's age?", "number"),
     ],
 )
 def test_question_kinds(question: str, kind: Kind | None) -> None:
@@ -427,6 +429,11 @@ def test_a_first_name_in_a_quote_is_given_in_full() -> None:
     )
     assert full_name("David", story) == "David Kellermann"
     assert full_name("Ukraine", "Ukraine CNN reported. Ukraine said no.") == "Ukraine"
+
+
+def test_numbers_are_whole_words() -> None:
+    sentence = "Welch often joined Weight Watchers in his Mazda3 after topping 260 pounds."
+    assert [sentence[a:b] for a, b in spans(sentence, "number")] == ["260 pounds"]
 
 
 def test_compound_adjectives_and_numbers_are_no_names() -> None:
