@@ -278,7 +278,11 @@ def _opening(sentence: str) -> int:
 
 
 # "What is the name of the lake / of Talabani's party?": the noun named ("Lake Chad").
-_NAME_OF = re.compile(r"\bname of (?:the |a |an |his |her |their |its )?(?:\S+['’]s )?(\w+)", re.I)
+_NAME_OF = re.compile(
+    r"\bname of (?:the |a |an |his |her |their |its )?(?:\S+['’]s )?(?:[\w-]+ ){0,2}?([a-z][\w-]*)"
+    r"(?=\s+(?:who|that|which|where|when|in|of|on|at|for|to|with|from|was|is|are|were|did"
+    r"|does|has|had|[A-Z])|\s*[?.]|$)"
+)
 
 
 @lru_cache(maxsize=256)  # once per question, not once per sentence

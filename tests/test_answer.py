@@ -420,6 +420,10 @@ def test_question_kinds(question: str, kind: Kind | None) -> None:
 def test_what_is_the_name_of_asks_for_the_name_of_that_thing() -> None:
     sentence = "The United Nations says Lake Chad has shrunk by 90 percent since the 1960s."
     assert best_span(sentence, "name", "What is the name of the lake?") == "Lake Chad"
+    # The thing named is the noun, not an adjective before it.
+    sentence = "In the final, American James Blake meets Roddick."
+    question = "What is the name of the American player who is competing against Roddick?"
+    assert best_span(sentence, "name", question) == "James Blake"
 
 
 def test_a_first_name_in_a_quote_is_given_in_full() -> None:
