@@ -200,8 +200,8 @@ def find_span(
     found = [(m.start(), stem(m.group().lower())) for m in _WORD.finditer(sentence)]
     anchors = [i for i, s in found if s in verbs] or [i for i, s in found if s in asked_stems]
     # "Which produce item …?", "what animal …?" may be answered by a common noun that opens
-    # a sentence ("Strawberries topped …"): only "who / where" ask for a name. (Only they pay
-    # for reading the story's words, too.)
+    # a sentence ("Strawberries topped …"): only "who / where / what is the name of" ask for
+    # a name. (Only they pay for reading the story's words, too.)
     person = _PERSON_Q.search(question) or _CALLED_Q.search(question)
     common = common_words(story) if story and person else frozenset()
     typed = spans(sentence, kind, common) if kind else []
@@ -289,8 +289,8 @@ _NAME_OF = re.compile(
 def asked_words(question: str) -> tuple[frozenset[str], frozenset[str], str]:
     """The question's content stems; its own lower-case ones ("marry", "killed"), which say
     where the answer sits better than the names it repeats ("Polanski"); and the stem of the
-    noun of "which brigade …?" or "how many doses …?", which the answer's span holds ("the
-    Eighth Brigade", "195 million doses")."""
+    noun of "which brigade …?", "how many doses …?" or "the name of the lake?", which the
+    answer's span holds ("the Eighth Brigade", "195 million doses", "Lake Chad")."""
     asked = frozenset(stem(w) for w in _words(question) - STOPWORDS)
     verbs = frozenset(stem(w.lower()) for w in _WORD.findall(question)[1:] if w.islower()) & asked
     m = _NAME_OF.search(question) or re.search(
