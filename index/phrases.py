@@ -119,6 +119,11 @@ def _find_stem(sentence: str, word: str, stem: StemFn) -> list[re.Match[str]]:
     return [m for m in re.finditer(r"\w+", sentence) if stem(m.group().lower()) == target]
 
 
+def defines(question: str) -> bool:
+    """Whether the question asks who or what a name is ("Who is Debbie Rowe?")."""
+    return _DEFINE_Q.match(question) is not None
+
+
 def phrase_spans(sentence: str, question: str, stem: StemFn) -> list[Span]:
     """Spans where the question's grammar puts its answer in `sentence`, best first."""
     out: list[Span] = []

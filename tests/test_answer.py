@@ -260,6 +260,26 @@ def test_a_shortened_name_is_given_as_the_story_first_gave_it() -> None:
     assert answer.short == "Maria Okafor"
 
 
+def test_who_is_x_is_answered_from_the_lead() -> None:
+    # A story's lead says who its subject is, though a later passage may match the question
+    # better.
+    text = (
+        "Susan Boyle, a 47-year-old charity worker, stunned the judges of a TV talent show. "
+        "Her video has been watched online more than 20 million times since Saturday, and the "
+        "show's producers said on Monday that they had never seen anything like it in years. "
+        "Fans of Susan Boyle, the singer from West Lothian in Scotland, queued for hours."
+    )
+    article = Article(1, "uid1", "Singer stuns judges", text, source="Wire")
+    later = text.index("Fans")
+    hits = [
+        Hit(2, text[later:], later, len(text), article, 1.0, dense=0.62, keyword=3.0),
+        Hit(1, text[:later], 0, later, article, 0.9, dense=0.5, keyword=3.0),
+    ]
+    question = "Who is Susan Boyle?"
+    answer = ExtractiveReader(None).read(Reading(question, question, hits))
+    assert answer.short == "a 47-year-old charity worker"
+
+
 def test_a_name_of_another_thing_is_no_fuller_name() -> None:
     text = (
         "A judge of the Middle District of Florida heard the case on Monday. The ruling "
