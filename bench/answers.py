@@ -105,7 +105,10 @@ def read(reader: ExtractiveReader, row: Row) -> Answer:
     return answer
 
 
-def scores(reader: ExtractiveReader, rows: list[Row]) -> list[dict[str, float]]:
+Scores = list[dict[str, float]]  # one dict of figures per question
+
+
+def scores(reader: ExtractiveReader, rows: list[Row]) -> Scores:
     out = []
     for row in rows:
         a, gold = read(reader, row), row.question.answers
@@ -144,51 +147,50 @@ def folds(n: int, k: int = 5) -> list[list[int]]:
     return [order[i::k] for i in range(k)]
 
 
-def cv(dev: Path, seed_dev: Path, seed: Path) -> None:
-    """Weights by 5-fold CV on contains-gold + short-answer F1, among those passing seed_ok."""
-    rows = pickle.loads(dev.read_bytes())
+def grid_scores(rows: list[Row], seed_dev: Path, seed: Path) -> dict[tuple[float, ...], Scores]:
+    """Each GRID setting that passes seed_ok, with its answers' scores on `rows`."""
     with_dev, alone = pickle.loads(seed_dev.read_bytes()), pickle.loads(seed.read_bytes())
-    names = list(GRID)
     results = {}
     for values in itertools.product(*GRID.values()):
-        weights = Weights(**dict(zip(names, values, strict=True)))
-        reader = ExtractiveReader(None, weights=weights)  # never abstains: every answer shows
+        reader = ExtractiveReader(None, weights=_weights(values))  # never abstains
         if seed_ok(reader, with_dev, alone):
             results[values] = scores(reader, rows)
     print(f"{len(results)} of {len(list(itertools.product(*GRID.values())))} settings pass seed")
+    return results
 
-    def objective(res: list[dict[str, float]], ids: list[int]) -> float:
-        return mean(res[i]["contains"] + res[i]["short_f1"] for i in ids)
 
-    held: list[dict[str, float]] = []
+def _weights(values: tuple[float, ...]) -> Weights:
+    return Weights(**dict(zip(GRID, values, strict=True)))
+
+
+def _objective(res: Scores, ids: list[int]) -> float:
+    return mean(res[i]["contains"] + res[i]["short_f1"] for i in ids)
+
+
+def cv(dev: Path, seed_dev: Path, seed: Path) -> None:
+    """Weights by 5-fold CV on contains-gold + short-answer F1, among those passing seed_ok."""
+    rows = pickle.loads(dev.read_bytes())
+    results = grid_scores(rows, seed_dev, seed)
+    held: Scores = []
     for fold in folds(len(rows)):
         train = [i for i in range(len(rows)) if i not in fold]
-        best = max(sorted(results), key=lambda v: objective(results[v], train))
-        print("fold pick", dict(zip(names, best, strict=True)))
+        best = max(sorted(results), key=lambda v: _objective(results[v], train))
+        print("fold pick", dict(zip(GRID, best, strict=True)))
         held += [results[best][i] for i in fold]
-    best = max(sorted(results), key=lambda v: objective(results[v], list(range(len(rows)))))
+    best = max(sorted(results), key=lambda v: _objective(results[v], list(range(len(rows)))))
     print("held-out (pooled)", _summary(held))
-    print("in-sample best", dict(zip(names, best, strict=True)), _summary(results[best]))
+    print("in-sample best", dict(zip(GRID, best, strict=True)), _summary(results[best]))
 
 
 def transfer(other: Path, dev: Path, seed_dev: Path, seed: Path) -> None:
     """Weights chosen on other questions (e.g. synthetic ones over articles no dev question
     asks about), scored on the dev questions: a test of the weights no dev answer chose."""
     train, rows = pickle.loads(other.read_bytes()), pickle.loads(dev.read_bytes())
-    with_dev, alone = pickle.loads(seed_dev.read_bytes()), pickle.loads(seed.read_bytes())
-    names = list(GRID)
-    best, best_objective = None, -1.0
-    for values in itertools.product(*GRID.values()):
-        reader = ExtractiveReader(None, weights=Weights(**dict(zip(names, values, strict=True))))
-        if not seed_ok(reader, with_dev, alone):
-            continue
-        res = scores(reader, train)
-        objective = mean(r["contains"] + r["short_f1"] for r in res)
-        if objective > best_objective:
-            best, best_objective = values, objective
-    assert best is not None, "no setting answers the seed questions"
-    picked = Weights(**dict(zip(names, best, strict=True)))
-    print(f"{len(train)} questions to choose on; pick", dict(zip(names, best, strict=True)))
+    results = grid_scores(train, seed_dev, seed)
+    every = list(range(len(train)))
+    best = max(sorted(results), key=lambda v: _objective(results[v], every))
+    picked = _weights(best)
+    print(f"{len(train)} questions to choose on; pick", dict(zip(GRID, best, strict=True)))
     for name, weights in (("shipped", WEIGHTS), ("picked", picked)):
         reader = ExtractiveReader(None, weights=weights)
         print(f"{name:8} on them", _summary(scores(reader, train)))
@@ -240,7 +242,7 @@ def errors(dev: Path, show: str | None) -> None:
             print(f"  ours: {read(reader, row).short!r}")
 
 
-def _summary(res: list[dict[str, float]]) -> dict[str, float]:
+def _summary(res: Scores) -> dict[str, float]:
     keys = ("contains", "short_em", "short_f1", "abstained")
     return {k: round(mean(r[k] for r in res), 4) for k in keys}
 

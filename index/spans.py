@@ -227,8 +227,8 @@ def find_span(
         # "195 million doses" for "how many doses …?": the span before cleaning holds it.
         score -= 1.0 if head and head in {stem(w) for w in _words(sentence[start:end])} else 0.0
         # "the sitcom “Full House”" for "which sitcom …?": the name the noun introduces.
-        before = _LAST_WORD.search(sentence, 0, start)
-        score -= 1.0 if head and before and stem(before.group(1).lower()) == head else 0.0
+        before = _LAST_WORD.search(sentence, 0, start) if head else None
+        score -= 1.0 if before and stem(before.group(1).lower()) == head else 0.0
         score -= SUBJECT_BONUS if start < opening else 0.0
         # "Tim Russert, who became … the host of NBC's …": the person the clause describes.
         score -= SUBJECT_BONUS if who and _RELATIVE.match(sentence, end) else 0.0
