@@ -31,6 +31,9 @@ _DEFINE_Q = re.compile(
 )
 _INVERTED = re.compile(r"\s+(?:was|were|is|are)\s+")
 _AUXILIARY = frozenset("has have had will would is are was were".split())
+# The verb's auxiliaries, which a question may leave out or word otherwise ("what was
+# discovered?" against "debris has been discovered"): never the end of an answer.
+_VERB_AUX = _AUXILIARY | frozenset("be been being can could may might must should".split())
 _OBJECT_WH = r"\s*(?:who|whom|what|which)\s+(?:did|does|do|is|was|are|were|has|have|had|will)\s"
 _AUX_END = re.compile(
     r"\s+(?:has|have|had|will|would|is|are|was|were|used to|can|could|may|might|must|should"
@@ -61,6 +64,15 @@ _CLAUSE_END = re.compile(
 _CLAUSE_START = re.compile(r"[,;:\"“”—–]|\b(?:that|said|says|when|after|as|because)\s")
 MAX_WORDS = 12
 _PLACE_OR_TIME = re.compile(r"\s(?:in|on|at|during|after|before|since|near)\s", re.I)
+_MONTH = "January|February|March|April|May|June|July|August|September|October|November|December"
+_DAY = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+# When the thing was done or said, which the sentence adds after it ("revive the frozen
+# nematodes | in 2018", "a hearing on UFOs | in decades"): a "what" answer ends before it.
+_TIME_TAIL = re.compile(
+    rf"\s+(?:(?:in|on|since|during|by|until)\s+(?:the\s+)?(?:\d{{4}}s?|(?:{_MONTH})(?:\s+\d+)?"
+    rf"|{_DAY}|decades?|years?|months?|weeks?)|(?:last|this|next)\s+(?:week|month|year|{_DAY})"
+    rf"|(?:on\s+)?(?:{_DAY})|yesterday|today)$"
+)
 _NOT_A_PHRASE = frozenset("he she they it we i you who which that said says told added".split())
 
 
@@ -74,6 +86,9 @@ def _trim(sentence: str, start: int, end: int) -> Span | None:
     if not words or re.sub(r"['’](?:ll|s|re|d|ve|m)$", "", words[0]) in _NOT_A_PHRASE:
         return None
     start += lead
+    if (tail := _TIME_TAIL.search(text)) and tail.start() > 0:
+        text = text[: tail.start()]
+        words = text.lower().split()
     if len(words) > MAX_WORDS:
         # A long clause: its first words carry the answer, up to the place or time it adds
         # ("to scale back its use of oil dispersants | in the Gulf of Mexico").
@@ -256,6 +271,8 @@ def _right_edge(
             continue
         for j in range(at + 1, min(at + 8, len(words) - k + 1)):
             if words[j : j + k] == right:
+                while j - 1 > at and words[j - 1] in _VERB_AUX:
+                    j -= 1
                 return tokens[j - 1][1]
     return None
 

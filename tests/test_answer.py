@@ -483,9 +483,15 @@ def test_full_name_without_a_title_opening_its_sentence() -> None:
         # "invasion of what?" is answered by what follows "invasion of", not "invasion, …"
         ("Ukrainians feared an invasion, hoping that the buildup was a bluff.",
          "Russia launched an invasion of what country?", []),
-        # ... though another preposition may stand for the question's.
+        # ... though another preposition may stand for the question's; when it happened
+        # is no part of what it was about.
         ("The panel held its first hearing on UFOs in decades.",
-         "What was the hearing about?", ["UFOs in decades"]),
+         "What was the hearing about?", ["UFOs"]),
+        ("Scientists managed to revive the frozen nematodes in 2018, but their age was unclear.",
+         "Scientists revived what animal?", ["the frozen nematodes"]),
+        # The sentence's auxiliaries belong to the verb the question words otherwise.
+        ("A large piece of space debris has been discovered washed up on a beach.",
+         "A large piece of what was discovered on a beach?", ["space debris"]),
         # After "what is", a last word that is no participle is a noun: no verb to follow.
         ("Talabani's PUK and the Kurdistan Democratic Party, led by Massoud Barzani, split.",
          "What is the name of Talabani's party?", []),
