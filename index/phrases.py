@@ -64,14 +64,17 @@ _CLAUSE_END = re.compile(
 _CLAUSE_START = re.compile(r"[,;:\"“”—–]|\b(?:that|said|says|when|after|as|because)\s")
 MAX_WORDS = 12
 _PLACE_OR_TIME = re.compile(r"\s(?:in|on|at|during|after|before|since|near)\s", re.I)
-_MONTH = "January|February|March|April|May|June|July|August|September|October|November|December"
-_DAY = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+MONTH = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)"
+)
+WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 # When the thing was done or said, which the sentence adds after it ("revive the frozen
 # nematodes | in 2018", "a hearing on UFOs | in decades"): a "what" answer ends before it.
 _TIME_TAIL = re.compile(
-    rf"\s+(?:(?:in|on|since|during|by|until)\s+(?:the\s+)?(?:\d{{4}}s?|(?:{_MONTH})(?:\s+\d+)?"
-    rf"|{_DAY}|decades?|years?|months?|weeks?)|(?:last|this|next)\s+(?:week|month|year|{_DAY})"
-    rf"|(?:on\s+)?(?:{_DAY})|yesterday|today)$"
+    rf"\s+(?:(?:in|on|since|during|by|until)\s+(?:the\s+)?(?:\d{{4}}s?|{MONTH}(?:\s+\d+)?"
+    rf"|{WEEKDAY}|decades?|years?|months?|weeks?)|(?:last|this|next)\s+(?:week|month|year|{WEEKDAY})"
+    rf"|(?:on\s+)?{WEEKDAY}|yesterday|today)$"
 )
 _NOT_A_PHRASE = frozenset("he she they it we i you who which that said says told added".split())
 

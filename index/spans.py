@@ -8,7 +8,7 @@ from typing import Literal
 
 from newsdesk.ingest import arabic
 
-from .phrases import phrase_spans
+from .phrases import MONTH, WEEKDAY, phrase_spans
 from .search import STOPWORDS
 
 Kind = Literal["number", "date", "name"]
@@ -51,14 +51,9 @@ _NUMBER = re.compile(
     r"(?:\s+or\s+(?:more|longer|less|fewer|so)\b)?",
     re.I,
 )
-_MONTH = (
-    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
-    r"|Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)"
-)
-_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 _DATE = re.compile(
-    rf"(?:{_WEEKDAY},?\s+)?{_MONTH}\s+\d{{1,2}}(?:,?\s+\d{{4}})?|{_MONTH}\s+\d{{4}}"
-    rf"|\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?|{_WEEKDAY}|{_MONTH}|\b(?:19|20)\d\d\b"
+    rf"(?:{WEEKDAY},?\s+)?{MONTH}\s+\d{{1,2}}(?:,?\s+\d{{4}})?|{MONTH}\s+\d{{4}}"
+    rf"|\d{{1,2}}\s+{MONTH}(?:\s+\d{{4}})?|{WEEKDAY}|{MONTH}|\b(?:19|20)\d\d\b"
     r"|\b(?:last|next|this) (?:week|month|year)\b"
     r"|\b(?:a few|several|two|three) (?:days|weeks|months)"
 )
