@@ -38,7 +38,7 @@ _NUMWORD = (
 # Words that never are the noun a number counts ("9 percent versus …").
 _NOT_COUNTED = (
     "and|or|of|in|on|at|to|the|a|was|were|is|are|from|by|for|versus|than|with|over|into|since"
-    "|after|before|under|while|when|who|that"
+    "|after|before|under|while|when|who|that|per|other|others"
 )
 _NUMBER = re.compile(
     # Whole words only: no "eight" in "Weight", no "3" in "Mazda3".
@@ -46,7 +46,7 @@ _NUMBER = re.compile(
     rf"(?:[$€£]\s?\d[\d,.]*|\d[\d,.]*|{_NUMWORD}\b)(?:\s+{_SCALE})?"
     # … and the lower-case noun it counts ("7 pounds", not "eight Watchers").
     rf"(?:\s+(?!(?:{_NOT_COUNTED})\b)(?-i:[a-z]{{3,}}))?"
-    r"(?:\s+(?:per|a|an)\s+(?:day|week|month|year|hour|person|barrel|share|gallon))?"
+    r"(?:\s+per\s+[a-z]{3,}|\s+(?:a|an)\s+(?:day|week|month|year|hour|person|barrel|share|gallon))?"
     # "three weeks or longer" is the quantity, not "three weeks".
     r"(?:\s+or\s+(?:more|longer|less|fewer|so)\b)?",
     re.I,
@@ -315,7 +315,13 @@ def clean_span(span: str, asked: frozenset[str], head: str = "") -> str:
     # …?": the question already names what is counted or what kind of thing it is. (A name
     # keeps its capitalised noun: "the Eighth Brigade".)
     counted = any(w[:1].isdigit() for w in words)
-    if len(words) > 1 and (counted or words[-1].islower()) and stem(words[-1].lower()) in asked:
+    if (
+        len(words) > 1
+        and (counted or words[-1].islower())
+        and stem(words[-1].lower()) in asked
+        # "10 percent" for "what percentage …?": without its unit the number says nothing.
+        and not re.fullmatch(_SCALE, words[-1].lower())
+    ):
         words = words[:-1]
     text = " ".join(words)
     while (

@@ -384,6 +384,14 @@ def test_nearby_sentences_read_in_article_order(answerer: Answerer) -> None:
         # A number counts a lower-case noun, not the name after it.
         ("Welch lost eight Watchers points, then 7 pounds.", "How many did Welch lose?",
          "number", "eight"),
+        # ... nor "other(s)"; and any unit "per" gives it stays ("$130 per dose").
+        ("Troops found 18 other senior rebel leaders.",
+         "How many senior rebel leaders were found?", "number", "18"),
+        ("The vaccine costs $130 per dose.", "What is the cost of the vaccine?", "number",
+         "$130 per dose"),
+        # A percentage keeps its unit, though the question names it.
+        ("About 10 percent of Darfur is affected by fighting.",
+         "What percentage of Darfur is affected by fighting?", "number", "10 percent"),
         # The question's own name with a title is no answer.
         ("Greenland's coast hides the island that Explorer Dennis Schmitt found.",
          "Where did Dennis Schmitt find the island?", "name", "Greenland"),
