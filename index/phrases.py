@@ -58,10 +58,10 @@ _CLOZE_Q = re.compile(rf"\b([a-z]+)(?:\s+({_PREP}))?\s+what\b", re.I)
 # Where a clause ends: punctuation, a reporting verb ("…, officials said"), a relative
 # pronoun, or "and" before a second verb ("refuses to concede defeat and plans …").
 _CLAUSE_END = re.compile(
-    r"[;:\"“”—–]|,(?!\d)|[.!?](?=\s|$)|\s(?:and|but)\s+\w+(?:s|ed)\b"
+    r"[;:\"“”—–]|\s--\s|,(?!\d)|[.!?](?=\s|$)|\s(?:and|but)\s+\w+(?:s|ed)\b"
     r"|\s(?:said|says|according|told|who|which|while|but)\b"
 )
-_CLAUSE_START = re.compile(r"[,;:\"“”—–]|\b(?:that|said|says|when|after|as|because)\s")
+_CLAUSE_START = re.compile(r"[,;:\"“”—–]|--\s|\b(?:that|said|says|when|after|as|because)\s")
 MAX_WORDS = 12
 _PLACE_OR_TIME = re.compile(r"\s(?:in|on|at|during|after|before|since|near)\s", re.I)
 MONTH = (
