@@ -395,6 +395,10 @@ def test_nearby_sentences_read_in_article_order(answerer: Answerer) -> None:
         # The question's own name with a title is no answer.
         ("Greenland's coast hides the island that Explorer Dennis Schmitt found.",
          "Where did Dennis Schmitt find the island?", "name", "Greenland"),
+        # News copy's " -- " sets off an aside as a dash does.
+        ("Hoboken Mayor Peter Cammarano III -- one of dozens of politicians arrested last week "
+         "-- has resigned.", "Who resigned as the mayor of Hoboken?", "name",
+         "Peter Cammarano III"),
         # The name a noun of the question introduces: "the sitcom “Full House”".
         ("Bob Saget, known best as Danny Tanner on the sitcom “Full House,” has died.",
          "In which 1990s sitcom did Bob Saget star?", "name", "Full House"),
