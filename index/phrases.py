@@ -333,12 +333,13 @@ def _subjects(sentence: str, question: str, stem: StemFn) -> list[Span]:
 
 
 _ADVERB = re.compile(r"(?:\s+(?:\w+ly|first|also|now|then|still|later|already|just))+$")
-_NAME_RUN = re.compile(r"(?:[A-Z][\w'’.-]*\s+){1,3}[A-Z][\w'’.-]*$")
+_NAME_RUN = re.compile(r"(?:[A-Z][\w'’.-]*\s+(?:of\s+)?){1,4}[A-Z][\w'’.-]*$")
 
 
 def _subject_name(sentence: str, span: Span) -> Span:
     """A subject without trailing adverbs ("Hans Asperger first"), and a long one ending in a
-    name reduced to that name ("Austrian pediatrician Hans Asperger")."""
+    name reduced to that name ("Austrian pediatrician Hans Asperger"), a title and all
+    ("Secretary of State Condoleezza Rice", not "State Condoleezza Rice")."""
     start, end = span
     if adverb := _ADVERB.search(sentence[start:end]):
         end = start + adverb.start()

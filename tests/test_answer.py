@@ -395,6 +395,11 @@ def test_nearby_sentences_read_in_article_order(answerer: Answerer) -> None:
         # The question's own name with a title is no answer.
         ("Greenland's coast hides the island that Explorer Dennis Schmitt found.",
          "Where did Dennis Schmitt find the island?", "name", "Greenland"),
+        # A subject ending in a name is that name, with its whole title.
+        ("Four years ago, Supreme Leader Ayatollah Ali Khamenei kissed Ahmadinejad.",
+         "Who kissed Ahmadinejad?", "name", "Supreme Leader Ayatollah Ali Khamenei"),
+        ("Secretary of State Condoleezza Rice invited Sen. Hillary Clinton to dinner.",
+         "Who invited Hillary Clinton to dinner?", "name", "Secretary of State Condoleezza Rice"),
         # News copy's " -- " sets off an aside as a dash does.
         ("Hoboken Mayor Peter Cammarano III -- one of dozens of politicians arrested last week "
          "-- has resigned.", "Who resigned as the mayor of Hoboken?", "name",
