@@ -139,14 +139,24 @@ def _find_stem(sentence: str, word: str, stem: StemFn) -> list[re.Match[str]]:
 
 def defines(question: str) -> bool:
     """Whether the question asks who or what a name is ("Who is Debbie Rowe?")."""
-    return _DEFINE_Q.match(question) is not None
+    return _defined(question) is not None
+
+
+def _defined(question: str) -> str | None:
+    """The name a "Who is X?" question asks to define. "Who is the Secretary General of
+    NATO?" names an office: it asks who holds it."""
+    m = _DEFINE_Q.match(question)
+    subject = m.group(1) if m else None
+    if subject and subject.lower().startswith("the ") and " of " in subject:
+        return None
+    return subject
 
 
 def phrase_spans(sentence: str, question: str, stem: StemFn) -> list[Span]:
     """Spans where the question's grammar puts its answer in `sentence`, best first."""
     out: list[Span] = []
-    if m := _DEFINE_Q.match(question):
-        out += _definitions(sentence, m.group(1))
+    if subject := _defined(question):
+        out += _definitions(sentence, subject)
     out += _subjects(sentence, question, stem)
     if m := _PASSIVE_Q.search(question):
         for v in _find_stem(sentence, m.group(1), stem):

@@ -400,6 +400,9 @@ def test_nearby_sentences_read_in_article_order(answerer: Answerer) -> None:
          "Who kissed Ahmadinejad?", "name", "Supreme Leader Ayatollah Ali Khamenei"),
         ("Secretary of State Condoleezza Rice invited Sen. Hillary Clinton to dinner.",
          "Who invited Hillary Clinton to dinner?", "name", "Secretary of State Condoleezza Rice"),
+        # "Who is the <office> of X?" asks who holds it, not what the office is.
+        ("NATO Secretary General Anders Fogh Rasmussen denied NATO was ignoring Moscow.",
+         "Who is the Secretary General of NATO?", "name", "Anders Fogh Rasmussen"),
         # News copy's " -- " sets off an aside as a dash does.
         ("Hoboken Mayor Peter Cammarano III -- one of dozens of politicians arrested last week "
          "-- has resigned.", "Who resigned as the mayor of Hoboken?", "name",
