@@ -65,6 +65,7 @@ _NAME = re.compile(
 _WORD = re.compile(r"\w+")
 _ADJECTIVE = re.compile(r"[A-Z][\w'’]*-[a-z][\w-]*")
 _NUMWORD_RE = re.compile(_NUMWORD)
+_COUNT_OF = re.compile(rf"{_NUMWORD}|many|several|none|all|each|both|most|some")
 # Prepositions that open a span but are not part of the answer; "to" is ("to scale back").
 _LEADING = frozenset("with for of from about on in at as against by".split())
 _POSSESSIVE = re.compile(r"['’]s$")
@@ -94,8 +95,12 @@ def _name_spans(sentence: str, common: frozenset[str] = frozenset()) -> list[tup
     for m in _NAME.finditer(sentence):
         start, end = m.span()
         words = sentence[start:end].split()
-        # Drop capitalised function words ("The", "He", "In") at the front of a run.
-        while words and words[0].lower().strip("’'") in STOPWORDS:
+        # Drop capitalised function words ("The", "He", "In") at the front of a run, and a
+        # count of what the run names ("Many of Rajapaksa's brothers", "One of Monday's").
+        while words and (
+            words[0].lower().strip("’'") in STOPWORDS
+            or (words[1:2] == ["of"] and _COUNT_OF.fullmatch(words[0].lower()) is not None)
+        ):
             start += len(words[0]) + 1
             words = words[1:]
             while start < end and sentence[start].isspace():
@@ -118,8 +123,8 @@ def _name_spans(sentence: str, common: frozenset[str] = frozenset()) -> list[tup
         while len(words) > 1 and _DATE.fullmatch(words[-1].rstrip(".,")):
             end = start + len(" ".join(words[:-1]))
             words = words[:-1]
-        # A day or a month is a date, not a name ("on Sunday").
-        if words and not _DATE.fullmatch(" ".join(words).rstrip(".,")):
+        # A day or a month is a date, not a name ("on Sunday", "Monday's crash").
+        if words and not _DATE.fullmatch(_POSSESSIVE.sub("", " ".join(words).rstrip(".,"))):
             spans.append((start, end))
     return spans
 

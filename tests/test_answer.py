@@ -488,6 +488,18 @@ def test_compound_adjectives_and_numbers_are_no_names() -> None:
         assert [sentence[a:b] for a, b in spans(sentence, "name")] == ["Jennifer Hudson"]
 
 
+@pytest.mark.parametrize(
+    ("sentence", "names"),
+    [
+        ("Many of Rajapaksa's brothers hold posts.", ["Rajapaksa's"]),
+        # ... nor is a day, though possessive.
+        ("One of Monday's guests, Jennifer Hudson, sang.", ["Jennifer Hudson"]),
+    ],
+)
+def test_a_count_of_what_a_name_names_is_no_part_of_it(sentence: str, names: list[str]) -> None:
+    assert [sentence[a:b] for a, b in spans(sentence, "name")] == names
+
+
 def test_full_name_without_a_title_opening_its_sentence() -> None:
     story = (
         "Striker Maria Okafor scored twice for the Galaxy. The striker said she was happy. "
