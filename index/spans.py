@@ -112,7 +112,7 @@ def _name_spans(sentence: str, common: frozenset[str] = frozenset()) -> list[tup
         if len(words) == 1 and (
             words[0] in common
             or _ADJECTIVE.fullmatch(words[0]) is not None
-            or _NUMWORD_RE.fullmatch(words[0].lower()) is not None
+            or _NUMWORD_RE.fullmatch(_POSSESSIVE.sub("", words[0].lower())) is not None
             or (
                 not sentence[:start].strip(" \"“‘'(")
                 and _POSSESSIVE.sub("", words[0]).lower() in common

@@ -494,6 +494,8 @@ def test_compound_adjectives_and_numbers_are_no_names() -> None:
         ("Many of Rajapaksa's brothers hold posts.", ["Rajapaksa's"]),
         # ... nor is a day, though possessive.
         ("One of Monday's guests, Jennifer Hudson, sang.", ["Jennifer Hudson"]),
+        # ... nor a number word, though a possessive by mistake.
+        ("Hundred's of fans of Jennifer Hudson waited.", ["Jennifer Hudson"]),
     ],
 )
 def test_a_count_of_what_a_name_names_is_no_part_of_it(sentence: str, names: list[str]) -> None:
