@@ -7,8 +7,8 @@ The 400 NewsQA articles of ../shared/eval-dev with no dev question each give two
 lead, and four sentences from the middle); Qwen2.5-1.5B (`make llm`) writes three questions a
 passage, each with a short answer to be copied from it. A pair is kept when the answer is in
 the article word for word, is at most 8 words long, is not in its question, and the question
-is new. Kept pairs are appended as they come, so a rerun resumes with the next article that
-gave none yet. About 9 kept questions a minute on 2 cores.
+is new. Kept pairs are appended as they come, so a rerun resumes after the last article that gave
+some. About 9 kept questions a minute on 2 cores.
 
 The questions are rougher than the dev ones: some lean on a pronoun ("What was the cause of
 his death?"), and a model that sees the passage reuses its words more than NewsQA's crowd did
@@ -80,11 +80,14 @@ def main() -> None:
     random.Random(6).shuffle(docs)
     rows = [json.loads(line) for line in args.out.open()] if args.out.exists() else []
     done = {r["doc_id"] for r in rows}
+    # Resume after the last article that gave questions: those before it that gave none
+    # would give none again (the model writes the same reply to the same passage).
+    resume = max((i + 1 for i, d in enumerate(docs) if d["id"] in done), default=0)
     asked_before = {r["question"].lower() for r in rows}
     model = load_chat_model(Settings())
     began, count = time.monotonic(), 0
     with args.out.open("a") as out:
-        for d in (d for d in docs if d["id"] not in done):
+        for d in docs[resume:]:
             sentences = [d["text"][s:e] for s, e in split_sentences(d["text"])]
             for window, at in enumerate((0, max(4, len(sentences) // 2))):
                 key = f"syn-{d['id']}-{window}"
