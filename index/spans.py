@@ -43,7 +43,8 @@ _NOT_COUNTED = (
 _NUMBER = re.compile(
     # Whole words only: no "eight" in "Weight", no "3" in "Mazda3".
     rf"(?<!\w)(?:(?:about|nearly|almost|around|more than|over|at least|up to|some|roughly)\s+)?"
-    rf"(?:[$€£]\s?\d[\d,.]*|\d[\d,.]*|{_NUMWORD}\b)(?:\s+{_SCALE})?"
+    # A comma or full stop after the digits ends the number ("in 1963, satellites").
+    rf"(?:(?:[$€£]\s?)?\d(?:[\d,.]*\d)?|{_NUMWORD}\b)(?:\s+{_SCALE})?"
     # … and the lower-case noun it counts ("7 pounds", not "eight Watchers").
     rf"(?:\s+(?!(?:{_NOT_COUNTED})\b)(?-i:[a-z]{{3,}}))?"
     r"(?:\s+per\s+[a-z]{3,}|\s+(?:a|an)\s+(?:day|week|month|year|hour|person|barrel|share|gallon))?"

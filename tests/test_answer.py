@@ -478,6 +478,9 @@ def test_a_first_name_in_a_quote_is_given_in_full() -> None:
 def test_numbers_are_whole_words() -> None:
     sentence = "Welch often joined Weight Watchers in his Mazda3 after topping 260 pounds."
     assert [sentence[a:b] for a, b in spans(sentence, "number")] == ["260 pounds"]
+    # A comma after the digits ends the number: "satellites" counts nothing here.
+    sentence = "In 1963, satellites showed the lake at $1,200.50 an acre."
+    assert [sentence[a:b] for a, b in spans(sentence, "number")] == ["1963", "$1,200.50"]
 
 
 def test_compound_adjectives_and_numbers_are_no_names() -> None:
