@@ -167,7 +167,12 @@ def phrase_spans(sentence: str, question: str, stem: StemFn) -> list[Span]:
                 span = _clause_before(sentence, aux.start())
             elif inverted:
                 span = _clause_after(sentence, inverted.end())
-            elif _participle(m.group(1)) and v.group() == m.group(1):
+            elif (
+                _participle(m.group(1))
+                and v.group() == m.group(1)
+                # "a teenager accused of beating …" is passive too: no object follows.
+                and not _PREPOSITION.match(sentence, v.end())
+            ):
                 # Told actively ("the Union has appointed Andy Robinson, …"): the object.
                 span = _clause_after(sentence, v.end())
             else:
