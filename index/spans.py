@@ -65,6 +65,8 @@ _NAME = re.compile(
 )
 _WORD = re.compile(r"\w+")
 _ADJECTIVE = re.compile(r"[A-Z][\w'’]*-[a-z][\w-]*")
+# A lawmaker's party and state after the name: "Sen. John McCain, R-Arizona".
+_PARTY = re.compile(r"[DRI]-[A-Z][\w.]*")
 _NUMWORD_RE = re.compile(_NUMWORD)
 _COUNT_OF = re.compile(rf"{_NUMWORD}|many|several|none|all|each|both|most|some")
 # Prepositions that open a span but are not part of the answer; "to" is ("to scale back").
@@ -113,6 +115,7 @@ def _name_spans(sentence: str, common: frozenset[str] = frozenset()) -> list[tup
         if len(words) == 1 and (
             words[0] in common
             or _ADJECTIVE.fullmatch(words[0]) is not None
+            or _PARTY.fullmatch(words[0].rstrip(".,")) is not None
             or _NUMWORD_RE.fullmatch(_POSSESSIVE.sub("", words[0].lower())) is not None
             or (
                 not sentence[:start].strip(" \"“‘'(")

@@ -490,6 +490,8 @@ def test_compound_adjectives_and_numbers_are_no_names() -> None:
     for sentence in (
         "One suspect, Jennifer Hudson, was held.",
         "Oscar-winning singer Jennifer Hudson drove on a Taliban-held road.",
+        # ... nor a lawmaker's party and state.
+        "A ceremony honoured Jennifer Hudson, D-Illinois, on Friday.",
     ):
         assert [sentence[a:b] for a, b in spans(sentence, "name")] == ["Jennifer Hudson"]
 
