@@ -236,6 +236,8 @@ def find_span(
         score -= SUBJECT_BONUS if start < opening else 0.0
         # "Tim Russert, who became … the host of NBC's …": the person the clause describes.
         score -= SUBJECT_BONUS if who and _RELATIVE.match(sentence, end) else 0.0
+        # "Who won …?" asks for a person: "in Miami" is where.
+        score += SUBJECT_BONUS if who and _PLACE_BEFORE.search(sentence, 0, start) else 0.0
         if best is None or score < best[0]:
             best = (score, text)
     return (best[1], False) if best else None
@@ -268,6 +270,7 @@ _SUBJECT_Q = re.compile(
     r"(?:^|[.?!]\s+)(?:which|what)\s(?![^.?!]*\b(?:did|does|do)\b)[^.?!]*\??\s*$", re.I
 )
 _RELATIVE = re.compile(r"['’]?,\s+who\b")
+_PLACE_BEFORE = re.compile(r"\b(?:in|at|near)\s+$")
 _LAST_WORD = re.compile(r"(\w+)\s*[“\"‘']?\s*$")
 # Dev short EM with 0 / 0.2 / 0.3 / 0.5 / 1: .192 / .231 / .238 / .223 / .223.
 SUBJECT_BONUS = 0.3

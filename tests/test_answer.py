@@ -373,6 +373,9 @@ def test_nearby_sentences_read_in_article_order(answerer: Answerer) -> None:
         ("The first of some 195 million doses the government has purchased from five vaccine "
          "makers arrived.", "How many doses has the government purchased?", "number",
          "some 195 million"),
+        # "Who …?" asks for a person: a name after "in" is where it happened.
+        ("Roger Federer lost to Tomas Berdych at the Sony Ericsson Open in Miami.",
+         "Who won the Sony Ericsson Open?", "name", "Tomas Berdych"),
         # "a teenager accused of …" is passive: the object of no active verb.
         ("Mychal Bell, a black teenager accused of beating a white classmate, was released.",
          "Who was accused of beating a classmate?", "name", "Mychal Bell"),
