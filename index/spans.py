@@ -18,8 +18,8 @@ _NUMBER_Q = re.compile(
     r"|age|amount|score|sum)\b"
     # "What was the combined weight …?", "What is Albert's sister's age?": a measure is a number.
     r"|\bwhat (?:is|was|are|were) (?:the |(?:[\w.-]+ ){0,2}[\w.-]+['’]s? (?:\w+['’]s )?)"
-    r"(?:\w+ )?(?:earnings|cost|price|weight|height|toll|budget|salary|value|population"
-    r"|temperature|distance|speed|total|age|turnover|rate)\b",
+    r"(?:[\w-]+ ){0,2}(?:earnings|costs?|price|weight|height|toll|budget|salary|value|population"
+    r"|temperature|distance|speed|total|age|turnover|rate|number)\b",
     re.I,
 )
 _DATE_Q = re.compile(r"\bwhen\b|\b(?:what|which) (?:year|date|day|month|time)\b", re.I)

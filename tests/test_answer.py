@@ -457,6 +457,9 @@ def test_spans_that_are_no_names(sentence: str, question: str, story: str, short
         ("What is Liu charged with?", None),
         ("What was Tim Welch's weight at his heaviest?", "number"),
         ("What is Albert's sister's age?", "number"),
+        ("What is the new death toll?", "number"),
+        ("What is the expected number of hospital admissions?", "number"),
+        ("What are the estimated costs of replacing the roofs?", "number"),
     ],
 )
 def test_question_kinds(question: str, kind: Kind | None) -> None:
