@@ -355,6 +355,7 @@ _SYNONYMS = {
         "injur": "injured injuries injury wounded wounds hurt",
         "marry": "married marries marriage wed wedding",
         "accus": "accused accuses accusing suspected suspect suspects",
+        "lawyer": "lawyer lawyers attorney attorneys",
     }.items()
     for w in words.split()
 }

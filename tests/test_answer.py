@@ -280,6 +280,19 @@ def test_who_is_x_is_answered_from_the_lead() -> None:
     assert answer.short == "a 47-year-old charity worker"
 
 
+def test_news_words_for_the_questions_words() -> None:
+    # News says "attorney" where a question says "lawyer".
+    text = (
+        'Lohan "has the right to appear" at the hearing, said Alan Parachini, a court '
+        "spokesman. Lohan's attorney, Shawn Chapman Holley, told CNN that she will appear."
+    )
+    article = Article(1, "uid1", "Lohan to appear", text, source="Wire")
+    hits = [Hit(1, text, 0, len(text), article, 1.0, dense=0.6, keyword=3.0)]
+    question = "Who is Lohan's lawyer?"
+    answer = ExtractiveReader(None).read(Reading(question, question, hits))
+    assert answer.short == "Shawn Chapman Holley"
+
+
 def test_a_name_of_another_thing_is_no_fuller_name() -> None:
     text = (
         "A judge of the Middle District of Florida heard the case on Monday. The ruling "
