@@ -72,6 +72,8 @@ _COUNT_OF = re.compile(rf"{_NUMWORD}|many|several|none|all|each|both|most|some")
 # Prepositions that open a span but are not part of the answer; "to" is ("to scale back").
 _LEADING = frozenset("with for of from about on in at as against by".split())
 _POSSESSIVE = re.compile(r"['’]s$")
+# "about 46 million" is a quantity, not a preposition before one.
+_APPROXIMATE = re.compile(rf"(?i:about)\s+(?:[$€£]?\d|{_NUMWORD}\b)")
 
 
 def question_kind(question: str) -> Kind | None:
@@ -315,7 +317,7 @@ def clean_span(span: str, asked: frozenset[str], head: str = "") -> str:
     words = text.split()
     # "s School of …": what is left of "University's" when a span starts at its apostrophe.
     while len(words) > 1 and (
-        words[0].lower() in _LEADING
+        (words[0].lower() in _LEADING and not _APPROXIMATE.match(" ".join(words)))
         or (
             stem(words[0].lower()) in asked
             and not (words[0].istitle() and stem(words[0].lower()) == head)

@@ -408,9 +408,10 @@ def test_nearby_sentences_read_in_article_order(answerer: Answerer) -> None:
          "How many senior rebel leaders were found?", "number", "18"),
         ("The vaccine costs $130 per dose.", "What is the cost of the vaccine?", "number",
          "$130 per dose"),
-        # A percentage keeps its unit, though the question names it.
+        # A percentage keeps its unit, though the question names it; "about" is part of the
+        # quantity, as "more than" is.
         ("About 10 percent of Darfur is affected by fighting.",
-         "What percentage of Darfur is affected by fighting?", "number", "10 percent"),
+         "What percentage of Darfur is affected by fighting?", "number", "About 10 percent"),
         # The question's own name with a title is no answer.
         ("Greenland's coast hides the island that Explorer Dennis Schmitt found.",
          "Where did Dennis Schmitt find the island?", "name", "Greenland"),
