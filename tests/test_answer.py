@@ -293,6 +293,19 @@ def test_news_words_for_the_questions_words() -> None:
     assert answer.short == "Shawn Chapman Holley"
 
 
+def test_a_sentence_naming_the_asked_noun_wins() -> None:
+    # "Into which ocean …?": the sentence whose name holds "ocean" answers it.
+    text = (
+        "NASA's Orion spacecraft closed in on Earth's atmosphere after its splashdown journey "
+        "around the moon. Orion splashed down in the Pacific Ocean off Baja California."
+    )
+    article = Article(1, "uid1", "Orion returns", text, source="Wire")
+    hits = [Hit(1, text, 0, len(text), article, 1.0, dense=0.6, keyword=3.0)]
+    question = "Into which ocean did NASA's Orion spacecraft splash down?"
+    answer = ExtractiveReader(None).read(Reading(question, question, hits))
+    assert answer.short == "Pacific Ocean"
+
+
 def test_a_name_of_another_thing_is_no_fuller_name() -> None:
     text = (
         "A judge of the Middle District of Florida heard the case on Monday. The ruling "
