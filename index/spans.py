@@ -351,10 +351,10 @@ def clean_span(span: str, asked: frozenset[str], head: str = "") -> str:
 _SYNONYMS = {
     w: head
     for head, words in {
-        "kill": "killed kills killing dead died dies death deaths slain",
+        "kill": "killed kills killing dead die died dies dying death deaths slain",
         "win": "won wins winning winner victory victorious",
         "arrest": "arrested arrests detained detain custody",
-        "injur": "injured injuries injury wounded wounds hurt",
+        "injur": "injured injuries injury wound wounded wounds hurt",
         "marry": "married marries marriage wed wedding",
         "accus": "accused accuses accusing suspected suspect suspects",
         "lawyer": "lawyer lawyers attorney attorneys",

@@ -595,4 +595,6 @@ def test_a_verbs_forms_share_a_stem() -> None:
     assert stem("losing") == stem("lose")
     assert stem("charged") == stem("charge") == stem("charges")
     assert stem("killed") == stem("killing") and stem("topped") == stem("top")
+    # "What did Safire die from?" is answered by "Safire died …".
+    assert stem("die") == stem("died") == stem("dying") and stem("wound") == stem("wounded")
     assert stem("thing") != stem("the")  # a short word keeps its ending
