@@ -68,7 +68,7 @@ _ADJECTIVE = re.compile(r"[A-Z][\w'’]*-[a-z][\w-]*")
 # A lawmaker's party and state after the name: "Sen. John McCain, R-Arizona".
 _PARTY = re.compile(r"[DRI]-[A-Z][\w.]*")
 _NUMWORD_RE = re.compile(_NUMWORD)
-_COUNT_OF = re.compile(rf"{_NUMWORD}|many|several|none|all|each|both|most|some")
+_COUNT_OF = re.compile(rf"{_NUMWORD}|many|several|none")  # "some", "most", … are stop words
 # Prepositions that open a span but are not part of the answer; "to" is ("to scale back").
 _LEADING = frozenset("with for of from about on in at as against by".split())
 _POSSESSIVE = re.compile(r"['’]s$")
