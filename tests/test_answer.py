@@ -280,30 +280,24 @@ def test_who_is_x_is_answered_from_the_lead() -> None:
     assert answer.short == "a 47-year-old charity worker"
 
 
-def test_news_words_for_the_questions_words() -> None:
-    # News says "attorney" where a question says "lawyer".
-    text = (
-        'Lohan "has the right to appear" at the hearing, said Alan Parachini, a court '
-        "spokesman. Lohan's attorney, Shawn Chapman Holley, told CNN that she will appear."
-    )
-    article = Article(1, "uid1", "Lohan to appear", text, source="Wire")
+@pytest.mark.parametrize(
+    ("text", "question", "short"),
+    [
+        # News says "attorney" where a question says "lawyer".
+        ('Lohan "has the right to appear" at the hearing, said Alan Parachini, a court '
+         "spokesman. Lohan's attorney, Shawn Chapman Holley, told CNN that she will appear.",
+         "Who is Lohan's lawyer?", "Shawn Chapman Holley"),
+        # "Into which ocean …?": the sentence whose name holds "ocean" answers it.
+        ("NASA's Orion spacecraft closed in on Earth's atmosphere after its splashdown journey "
+         "around the moon. Orion splashed down in the Pacific Ocean off Baja California.",
+         "Into which ocean did NASA's Orion spacecraft splash down?", "Pacific Ocean"),
+    ],
+)  # fmt: skip
+def test_the_sentence_that_answers_wins(text: str, question: str, short: str) -> None:
+    article = Article(1, "uid1", "A story", text, source="Wire")
     hits = [Hit(1, text, 0, len(text), article, 1.0, dense=0.6, keyword=3.0)]
-    question = "Who is Lohan's lawyer?"
     answer = ExtractiveReader(None).read(Reading(question, question, hits))
-    assert answer.short == "Shawn Chapman Holley"
-
-
-def test_a_sentence_naming_the_asked_noun_wins() -> None:
-    # "Into which ocean …?": the sentence whose name holds "ocean" answers it.
-    text = (
-        "NASA's Orion spacecraft closed in on Earth's atmosphere after its splashdown journey "
-        "around the moon. Orion splashed down in the Pacific Ocean off Baja California."
-    )
-    article = Article(1, "uid1", "Orion returns", text, source="Wire")
-    hits = [Hit(1, text, 0, len(text), article, 1.0, dense=0.6, keyword=3.0)]
-    question = "Into which ocean did NASA's Orion spacecraft splash down?"
-    answer = ExtractiveReader(None).read(Reading(question, question, hits))
-    assert answer.short == "Pacific Ocean"
+    assert answer.short == short
 
 
 def test_a_name_of_another_thing_is_no_fuller_name() -> None:
