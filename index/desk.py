@@ -224,7 +224,8 @@ class Newsdesk:
         return Searcher(self.archive, self.embedder, indexer.vectors, multi=second)
 
     def names(self, query: str) -> list[str]:
-        """The archive's Latin spellings of the query's Arabic names (جاسم → Jassim)."""
+        """The archive's Latin spellings of the query's Arabic names (جاسم → Jassim) and of
+        the names it spells otherwise (Jasim → Jassim)."""
         return latin_spellings(self.archive, query)
 
     def term_frequencies(self, terms: Sequence[str], cap: int) -> tuple[int, list[int]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -81,13 +82,42 @@ def is_english(article: Article) -> bool:
 
 
 def latin_spellings(archive: Archive, query: str) -> list[str]:
-    """The archive's Latin spellings of the query's Arabic names (جاسم → Jassim)."""
+    """The archive's Latin spellings of the query's Arabic names (جاسم → Jassim), and of
+    Latin words it never uses that are names it spells another way (Jasim → Jassim, Isrel →
+    Israel): transliterated names have many spellings, and questions have typos."""
     names = []
-    for term in query_terms(query):
-        if arabic.has_arabic(term) and (shape := arabic.skeleton(term)):
+    shapes = {t: shape for t in query_terms(query) if (shape := arabic.skeleton(t))}
+    for term, shape in shapes.items():
+        if arabic.has_arabic(term):
             found = archive.names_like(shape, limit=4)
             names += [n for n in found if arabic.could_spell(term, n)][:2]
+    # Only a word the archive never uses may be a misspelling: one it holds is a word.
+    latin = [t for t in shapes if not arabic.has_arabic(t) and len(t) >= MIN_VARIANT]
+    for term, df in zip(latin, archive.term_frequencies(latin, 1)[1], strict=True):
+        if df == 0:
+            alike = archive.names_like(shapes[term], limit=4)
+            names += [n for n in alike if spelled_alike(term, n)][:2]
     return names
+
+
+MIN_VARIANT = 5  # shorter words have too many neighbours one letter away ("Bryd": Brad)
+
+
+def spelled_alike(a: str, b: str) -> bool:
+    """Another spelling of the same name: the same first letter, one letter changed, added or
+    dropped (two in a word over five letters), and not the same word."""
+    if a == b or a[:1] != b[:1]:
+        return False
+    most = 1 if len(a) <= 5 else 2
+    if abs(len(a) - len(b)) > most:
+        return False
+    # Levenshtein distance, row by row.
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1] <= most
 
 
 def query_terms(query: str) -> list[str]:
@@ -163,13 +193,14 @@ class Searcher:
             out += [(p.chunk_id, float(s), len(out) + i) for i, (p, s) in enumerate(ranked)]
         return out[:CANDIDATES]
 
-    def keyword(self, query: str, k: int, filters: Filters) -> list[tuple[int, float]]:
+    def keyword(
+        self, query: str, k: int, filters: Filters, names: Sequence[str] = ()
+    ) -> list[tuple[int, float]]:
+        """(chunk id, bm25) for the query's words and `names`, other spellings of them."""
         terms = query_terms(query)
         if not terms:
             return []
-        # An Arabic word may be a name the archive spells in Latin letters: جاسم → Jassim.
-        names = latin_spellings(self.archive, query)
-        match = " OR ".join('"' + t.replace('"', "") + '"' for t in dict.fromkeys(terms + names))
+        match = " OR ".join('"' + t.replace('"', "") + '"' for t in dict.fromkeys([*terms, *names]))
         return self.archive.keyword_search(match, k, filters)
 
     def search(
@@ -186,7 +217,12 @@ class Searcher:
         if self.archive.is_empty():
             raise EmptyArchiveError("the archive is empty")
         english = not arabic.has_arabic(query)
-        vector = self.embedder.encode([query])[0] if mode != "keyword" else None
+        # A name may be spelled otherwise in the archive: جاسم or Jasim → Jassim.
+        names = latin_spellings(self.archive, query)
+        # MiniLM reads the archive's spelling beside the asker's ("Isrel" finds nothing);
+        # the multilingual model reads an Arabic question better without Latin names.
+        seen_as = " ".join([query, *names]) if english else query
+        vector = self.embedder.encode([seen_as])[0] if mode != "keyword" else None
         # MiniLM reads English only: its ranking of an Arabic question is noise (it found 0
         # of 5 seed passages, ../shared/MODELS.md).
         dense = self.dense(vector, CANDIDATES, filters) if vector is not None and english else []
@@ -196,7 +232,7 @@ class Searcher:
         multi = (
             self.multilingual(multi_vector, english, filters) if multi_vector is not None else []
         )
-        keyword = self.keyword(query, CANDIDATES, filters) if mode != "dense" else []
+        keyword = self.keyword(query, CANDIDATES, filters, names) if mode != "dense" else []
         fused: dict[int, float] = {}
         multi_weight = DENSE_WEIGHT + KEYWORD_WEIGHT if english else MULTI_WEIGHT
         weighted = (

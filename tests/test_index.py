@@ -11,6 +11,7 @@ from newsdesk.config import Settings
 from newsdesk.errors import EmptyArchiveError, ModelMismatchError, QueryError, SearchIndexError
 from newsdesk.index.desk import Newsdesk
 from newsdesk.index.embedder import SentenceTransformerEmbedder
+from newsdesk.index.search import latin_spellings, spelled_alike
 from newsdesk.ingest.archive import Filters
 
 SEED_QUESTIONS = {
@@ -78,6 +79,32 @@ def test_empty_or_punctuation_queries_get_a_clear_error(seed_desk: Newsdesk, que
 def test_huge_query_still_searches(seed_desk: Newsdesk) -> None:
     query = ("Who was killed in Jassim? " * 400)[:10_000]
     assert "Jassim" in seed_desk.search(query)[0].text
+
+
+def test_a_name_spelled_otherwise_finds_the_archives_spelling(seed_desk: Newsdesk) -> None:
+    # The seed writes "Jassim"; an asker may write "Jasim" (or mistype it).
+    assert latin_spellings(seed_desk.archive, "Who was killed in Jasim?") == ["jassim"]
+    hits = seed_desk.search("Jasim", mode="keyword")
+    assert hits and "Jassim" in hits[0].text
+    # A word the archive holds is no misspelling, and a short one has too many neighbours.
+    assert latin_spellings(seed_desk.archive, "Who was killed in Jassim?") == []
+    assert latin_spellings(seed_desk.archive, "Who was killed in Dara?") == []
+
+
+@pytest.mark.parametrize(
+    ("asked", "name", "alike"),
+    [
+        ("isrel", "israel", True),
+        ("deraa", "daraa", True),
+        ("gaddafi", "gadhafi", True),
+        ("isrel", "israeli", False),  # two letters off in a short word
+        ("deraa", "der", False),
+        ("qaddafi", "gaddafi", False),  # a name starts alike
+        ("israel", "israel", False),  # the same word is no other spelling
+    ],
+)
+def test_other_spellings_of_a_name(asked: str, name: str, alike: bool) -> None:
+    assert spelled_alike(asked, name) is alike
 
 
 def test_arabic_query_gives_results_not_errors(seed_desk: Newsdesk) -> None:
