@@ -215,6 +215,7 @@ def find_span(
     # ("Rafael Nadal clinched …") beats one the question's words sit nearer to ("… Medvedev").
     opening = _opening(sentence) if kind == "name" and _SUBJECT_Q.search(question) else -1
     who = kind == "name" and re.match(r"\s*who\b", question, re.I) is not None
+    owner = _owner(question) if kind == "name" else ""
     best: tuple[float, str] | None = None
     for rank, (start, end) in enumerate(placed + typed):
         text = clean_span(sentence[start:end], asked_stems, head)
@@ -238,6 +239,8 @@ def find_span(
         score -= SUBJECT_BONUS if start < opening else 0.0
         # "Tim Russert, who became … the host of NBC's …": the person the clause describes.
         score -= SUBJECT_BONUS if who and _RELATIVE.match(sentence, end) else 0.0
+        # "Which team did she play for?": "her Seattle Storm", not the team it lost to.
+        score -= SUBJECT_BONUS if owner and _owned_by(sentence, start, owner) else 0.0
         # "Who won …?" asks for a person: "in Miami" is where.
         score += SUBJECT_BONUS if who and _PLACE_BEFORE.search(sentence, 0, start) else 0.0
         if best is None or score < best[0]:
@@ -272,6 +275,22 @@ _SUBJECT_Q = re.compile(
     r"(?:^|[.?!]\s+)(?:which|what)\s(?![^.?!]*\b(?:did|does|do)\b)[^.?!]*\??\s*$", re.I
 )
 _RELATIVE = re.compile(r"['’]?,\s+who\b")
+_PRONOUN = re.compile(r"\b(she|he|they)\b", re.I)
+_POSSESSIVE_OF = {"she": "her", "he": "his", "they": "their"}
+
+
+def _owner(question: str) -> str:
+    """The possessive of the person a question asks about by pronoun: "did she …?" → "her"."""
+    m = _PRONOUN.search(question)
+    return _POSSESSIVE_OF[m.group(1).lower()] if m else ""
+
+
+def _owned_by(sentence: str, start: int, owner: str) -> bool:
+    """Whether the span at `start` follows that possessive ("her Seattle Storm")."""
+    before = _LAST_WORD.search(sentence, 0, start)
+    return before is not None and before.group(1).lower() == owner
+
+
 _PLACE_BEFORE = re.compile(r"\b(?:in|at|near)\s+$")
 _LAST_WORD = re.compile(r"(\w+)\s*[“\"‘']?\s*$")
 # Dev short EM with 0 / 0.2 / 0.3 / 0.5 / 1: .192 / .231 / .238 / .223 / .223.

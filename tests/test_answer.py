@@ -396,6 +396,10 @@ def test_nearby_sentences_read_in_article_order(answerer: Answerer) -> None:
         # "Who …?" asks for a person: a name after "in" is where it happened.
         ("Roger Federer lost to Tomas Berdych at the Sony Ericsson Open in Miami.",
          "Who won the Sony Ericsson Open?", "name", "Tomas Berdych"),
+        # "Which team did she play for?": the team "her" owns, not the one it met.
+        ("Sue Bird bid farewell when her Seattle Storm lost to the Las Vegas Aces.",
+         "Sue Bird played her last game. Which team did she play for?", "name",
+         "Seattle Storm"),
         # "a teenager accused of …" is passive: the object of no active verb.
         ("Mychal Bell, a black teenager accused of beating a white classmate, was released.",
          "Who was accused of beating a classmate?", "name", "Mychal Bell"),
