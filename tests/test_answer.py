@@ -397,8 +397,9 @@ def test_nearby_sentences_read_in_article_order(answerer: Answerer) -> None:
         ("Roger Federer lost to Tomas Berdych at the Sony Ericsson Open in Miami.",
          "Who won the Sony Ericsson Open?", "name", "Tomas Berdych"),
         # "Which team did she play for?": the team "her" owns, not the one it met.
-        ("Sue Bird bid farewell when her Seattle Storm lost to the Las Vegas Aces.",
-         "Sue Bird played her last game. Which team did she play for?", "name",
+        ("Sue Bird bid farewell to the sport Tuesday night when her Seattle Storm lost to the "
+         "Las Vegas Aces, who advanced to the WNBA Finals.",
+         "WNBA player Sue Bird played her final game. Which team did she play for?", "name",
          "Seattle Storm"),
         # "a teenager accused of …" is passive: the object of no active verb.
         ("Mychal Bell, a black teenager accused of beating a white classmate, was released.",
