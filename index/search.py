@@ -230,7 +230,10 @@ class Searcher:
         # of 5 seed passages, ../shared/MODELS.md).
         dense = self.dense(vector, CANDIDATES, filters) if vector is not None and english else []
         multi_vector = None
-        if self.multi is not None and mode != "keyword":
+        # An English question takes from the multilingual set only what MiniLM cannot read:
+        # in an archive all in English, that second embedding (~35 ms) finds nothing.
+        other = not english or self.archive.has_other_languages()
+        if self.multi is not None and mode != "keyword" and other:
             multi_vector = self.multi[0].encode([query])[0]
         multi = (
             self.multilingual(multi_vector, english, filters) if multi_vector is not None else []

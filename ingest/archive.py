@@ -511,6 +511,16 @@ class Archive:
         with self._lock:
             return self.db.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is None
 
+    def has_other_languages(self) -> bool:
+        """Whether any article is not known to be English (MiniLM reads English only)."""
+        # Three ranges, not `!=`, so that SQLite seeks in articles_language.
+        sql = (
+            "SELECT 1 FROM articles WHERE language IS NULL OR language < 'en' "
+            "OR language > 'en' LIMIT 1"
+        )
+        with self._lock:
+            return self.db.execute(sql).fetchone() is not None
+
     def stats(self) -> ArchiveStats:
         with self._lock:
             one = self.db.execute(

@@ -144,6 +144,11 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX alerts_unsent ON alerts(chat_id) WHERE sent_at IS NULL;
     """,
+    """
+    -- An English question asks the multilingual set only when some article is in another
+    -- language (index/search.py): this index answers that without reading every article.
+    CREATE INDEX IF NOT EXISTS articles_language ON articles(language);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

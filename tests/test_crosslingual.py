@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from newsdesk import Newsdesk, Settings
@@ -32,6 +33,17 @@ class OtherHashingEmbedder(HashingEmbedder):
 
     name = "hashing-multilingual-test-embedder"
     dim = 48
+
+
+class CountingHashingEmbedder(OtherHashingEmbedder):
+    """The multilingual stand-in, keeping every text it was asked to embed."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.texts += texts
+        return super().encode(texts)
 
 
 @pytest.fixture
@@ -110,6 +122,25 @@ def test_the_multilingual_set_can_be_switched_off(settings: Settings) -> None:
         assert d.check().multi_missing
         d.indexer.sync()
         assert d.check().ok
+
+
+def test_an_english_question_is_embedded_twice_only_where_other_languages_are_held(
+    settings: Settings,
+) -> None:
+    """In an archive all in English the multilingual set has nothing for an English question
+    (it takes only what MiniLM cannot read), so the question costs one embedding, not two."""
+    multi = CountingHashingEmbedder()
+    question = "Why did wheat prices rise in Hasakah?"
+    with Newsdesk(settings, embedder=HashingEmbedder(), multilingual=multi) as desk:
+        desk.ingest([str(SEED)])
+        multi.texts.clear()
+        assert desk.search(question, 3)[0].article.title == SEED_TITLE
+        assert multi.texts == []
+        desk.ingest([str(DATA / "arabic-articles.jsonl")])
+        multi.texts.clear()
+        hits = desk.search(question, 3)
+        assert question in multi.texts
+        assert any(h.article.language == "ar" for h in hits)  # found by the multilingual set
 
 
 @pytest.mark.parametrize("question", ARABIC_SEED_QUESTIONS)
