@@ -232,8 +232,11 @@ class Searcher:
         multi_vector = None
         # An English question takes from the multilingual set only what MiniLM cannot read:
         # in an archive all in English, that second embedding (~35 ms) finds nothing.
-        other = not english or self.archive.has_other_languages()
-        if self.multi is not None and mode != "keyword" and other:
+        if (
+            self.multi is not None
+            and mode != "keyword"
+            and (not english or self.archive.has_other_languages())
+        ):
             multi_vector = self.multi[0].encode([query])[0]
         multi = (
             self.multilingual(multi_vector, english, filters) if multi_vector is not None else []
