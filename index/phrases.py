@@ -365,7 +365,7 @@ def _subject_name(sentence: str, span: Span) -> Span:
 
 
 def _definitions(sentence: str, subject: str) -> list[Span]:
-    """What the sentence says `subject` is: an appositive or a predicate."""
+    """What the sentence says `subject` is: an appositive, a title, or a predicate."""
     out: list[Span] = []
     words = [w for w in re.findall(r"[\w'’.-]+", subject) if w.lower() not in STOPWORDS]
     if not words:
@@ -373,16 +373,47 @@ def _definitions(sentence: str, subject: str) -> list[Span]:
     # The last word of a name is how news copy refers to the person again ("Rowe").
     for m in re.finditer(rf"\b{re.escape(words[-1])}\b", sentence):
         after = sentence[m.end() :]
-        a = re.match(r"\s*,\s*", after) or re.match(rf"\s+{_AUX}\s+", after)
-        if a and (span := _clause_after(sentence, m.end() + a.end())):
-            out.append(span)
-        # "Jackson's ex-wife, Debbie Rowe, ...": the appositive comes first.
-        name = sentence.rfind(words[0], max(0, m.start() - 40), m.end())
-        before = sentence[: max(name, 0)].rstrip()
-        if (
-            name >= 0
-            and before.endswith(",")
-            and (span := _clause_before(sentence, len(before) - 1))
-        ):
-            out.append(span)
+        found = []
+        if a := re.match(r"\s*,\s*", after):
+            found.append(_clause_after(sentence, m.end() + a.end()))
+        if (name := sentence.rfind(words[0], max(0, m.start() - 40), m.end())) >= 0:
+            # "Jackson's ex-wife, Debbie Rowe, ...": the appositive comes first.
+            before = sentence[:name].rstrip()
+            if before.endswith(","):
+                found.append(_clause_before(sentence, len(before) - 1))
+            # "Polygamist sect leader Warren Jeffs", "actress Jenny McCarthy": a title.
+            elif not subject.lower().startswith("the "):
+                found.append(_title_before(sentence, name))
+        if a := _PREDICATE.match(after):
+            found.append(_clause_after(sentence, m.end() + a.end()))
+        out += [span for span in found if span]
     return out
+
+
+# "X is / was ...", but not a verb ("Jeffs was released ...") nor an adverb ("is officially").
+_PREDICATE = re.compile(rf"\s+{_AUX}\s+(?![a-z]+(?:ed|en|ly|ing)\b)")
+_TITLE_WORD = re.compile(r"[\w-]+")
+# Words that open a clause or name a name, never part of a title ("Although Jenkins' car").
+_NO_TITLE = STOPWORDS | frozenset(
+    "although though while because unless until whereas yet like including told asked called "
+    "named dubbed according however meanwhile".split()
+)
+
+
+def _title_before(sentence: str, name: int) -> Span | None:
+    """The words that title the name starting at `name` ("Italian football manager"): back
+    from it to a stop word, a number or punctuation. After a verb's auxiliary they are the
+    verb and its object ("do believe Jenkins"), and a past tense is a verb ("defeated Nadal")."""
+    start = name
+    for w in reversed(list(_TITLE_WORD.finditer(sentence, 0, name))):
+        between, word = sentence[w.end() : start], w.group()
+        if between.strip() or word.lower() in _NO_TITLE or word[0].isdigit():
+            if not between.strip() and word.lower() in _VERB_AUX | {"to", "do", "does", "did"}:
+                return None
+            break
+        start = w.start()
+    if start == name:
+        return None
+    end = sentence.rindex(" ", start, name)
+    last = sentence[start:end].split()[-1]
+    return None if last.islower() and last.endswith("ed") else (start, end)

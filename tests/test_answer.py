@@ -386,6 +386,14 @@ def test_nearby_sentences_read_in_article_order(answerer: Answerer) -> None:
         ("Debbie Rowe, Jackson's ex-wife and the mother of his two oldest children, will not "
          "seek custody.", "Who is Debbie Rowe?", "name",
          "Jackson's ex-wife and the mother of his two oldest children"),
+        # ... or the title news copy gives the name, without the name.
+        ("Cleveland Browns wide receiver Donte Stallworth was charged in Florida on Wednesday.",
+         "Who was Donte Stallworth?", "name", "Cleveland Browns wide receiver"),
+        ("Oprah says actress Jenny McCarthy is one mom who never backed down.",
+         "Who is Jenny McCarthy?", "name", "actress"),
+        # A verb before the name is no title, nor what a verb says of it ("is officially").
+        ("Jenkins is officially a fugitive, and the police do believe Jenkins fled.",
+         "Who is Jenkins?", "name", None),
         # ... but a place name ending the question is no subject to define.
         ("Over 25 individuals were killed in clashes in Jassim, north of Daraa.",
          "Who was killed in Jassim?", "name", "Over 25 individuals"),
