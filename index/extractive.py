@@ -204,7 +204,10 @@ class ExtractiveReader:
                 text,
                 article,
                 start,
-                keyword=sum(rarity[t] for t in terms & words) / (sum(rarity.values()) or 1.0),
+                # fsum: exact in any order, so a tie between sentences does not turn on the
+                # order a set's words come in (it changed with PYTHONHASHSEED).
+                keyword=math.fsum(rarity[t] for t in terms & words)
+                / (math.fsum(rarity.values()) or 1.0),
                 kind=1.0 if span else 0.0,
                 slot=1.0 if span and span[1] else 0.0,
                 head=1.0 if span and head and head in stems(span[0]) else 0.0,
