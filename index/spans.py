@@ -227,6 +227,8 @@ def find_span(
         if kind == "name" and _mostly_asked(text, asked_stems):
             continue  # ... nor the question's name with a title: "Explorer Dennis Schmitt"
         if rank < len(placed):
+            if kind == "name" and (_NO_NAME.fullmatch(text) or _CUT.search(text)):
+                continue  # "The series has received …": it names the show elsewhere
             return text, True  # the grammar's answer slot beats any guess by proximity
         distance = min((abs(a - start) for a in anchors), default=len(sentence))
         # Nearer the question's words is better; a longer name is a fuller answer.
@@ -274,6 +276,11 @@ _PERSON_Q = re.compile(r"\b(?:who|whom|whose|where)\b", re.I)
 _SUBJECT_Q = re.compile(
     r"(?:^|[.?!]\s+)(?:which|what)\s(?![^.?!]*\b(?:did|does|do)\b)[^.?!]*\??\s*$", re.I
 )
+# Where a name is asked for, a subject the grammar places is none when it refers back ("The
+# series", "the company").
+_NO_NAME = re.compile(r"(?i:the|this|that|these|those)(?:\s+[a-z][a-z-]*){1,2}")
+# ... or a clause cut short ("The case drew national attention and").
+_CUT = re.compile(r"\s(?:and|or|but|the|a|an|to|of|for|with|by|at|in|on)$")
 _RELATIVE = re.compile(r"['’]?,\s+who\b")
 _PRONOUN = re.compile(r"\b(she|he|they)\b", re.I)
 _POSSESSIVE_OF = {"she": "her", "he": "his", "they": "their"}

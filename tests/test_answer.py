@@ -394,6 +394,12 @@ def test_nearby_sentences_read_in_article_order(answerer: Answerer) -> None:
         # A verb before the name is no title, nor what a verb says of it ("is officially").
         ("Jenkins is officially a fugitive, and the police do believe Jenkins fled.",
          "Who is Jenkins?", "name", None),
+        # The subject of the question's verb is no name where it refers back ("The series")
+        # or is a clause cut short ("Gary Cahill opened the").
+        ("The series has received 25 nominations, ahead of Ted Lasso.",
+         "Which show received the most nominations?", "name", "Ted Lasso"),
+        ("Gary Cahill opened the scoring before Danny Gabbidon scored the second for Bolton.",
+         "Who scored the second goal for Bolton?", "name", "Danny Gabbidon"),
         # ... but a place name ending the question is no subject to define.
         ("Over 25 individuals were killed in clashes in Jassim, north of Daraa.",
          "Who was killed in Jassim?", "name", "Over 25 individuals"),
