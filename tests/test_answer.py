@@ -244,6 +244,27 @@ def test_fact_beyond_the_retrieved_passages_of_the_best_article() -> None:
     assert [s.article_id for s in answer.sources] == [1]
 
 
+def test_fact_beyond_the_retrieved_passages_of_the_second_article() -> None:
+    # The story that answers is often the second one retrieved; the rest of it is read too.
+    first = "Rain fell across the county on Monday, and rivers rose in several towns."
+    other = Article(1, "uid1", "Rain in the county", first, source="Wire")
+    text = (
+        "Flooding hit the river town of Ashford on Monday after two days of rain. Residents "
+        "were moved to the school hall overnight. Later, Jane Holt, the town's mayor, thanked "
+        "the volunteers who filled sandbags through the night."
+    )
+    article = Article(2, "uid2", "Floods in Ashford", text, source="Wire")
+    passage = text[: text.index(" Later")]
+    hits = [
+        Hit(1, first, 0, len(first), other, 1.0, dense=0.5, keyword=3.0),
+        Hit(2, passage, 0, len(passage), article, 0.9, dense=0.6, keyword=3.0),
+    ]
+    question = "Who thanked the volunteers in Ashford?"
+    answer = ExtractiveReader(None).read(Reading(question, question, hits))
+    assert answer.short == "Jane Holt"
+    assert answer.sources[0].article_id == 2
+
+
 def test_a_shortened_name_is_given_as_the_story_first_gave_it() -> None:
     # News names a person in full once, then by surname: the short answer is the full name.
     text = (
