@@ -79,7 +79,7 @@ class Weights:
     # A follow-up's bonus for sentences near what the previous answer said: "when did that
     # happen?" is about that event. Not calibrated: there is no follow-up data.
     follow: float = 0.2
-    # The best article's sentences outside its retrieved passages (search keeps two passages a
+    # The best articles' sentences outside their retrieved passages (search keeps two passages a
     # story, and the fact often sits in a third) count with its best passage's similarity less
     # this: they win only on the question's words.
     unread: float = 0.2
