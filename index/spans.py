@@ -52,9 +52,14 @@ _NUMBER = re.compile(
     r"(?:\s+or\s+(?:more|longer|less|fewer|so)\b)?",
     re.I,
 )
+# A time of day ("10 a.m.", "8:20 p.m.") and a part of a month or year ("late 2010",
+# "mid-September") belong to the date they come with.
+_CLOCK = r"\b\d{1,2}(?::\d\d)?\s*[ap]\.m\."
+_PART = r"(?:\b(?:early|mid|late)[- ])?"
 _DATE = re.compile(
-    rf"(?:{WEEKDAY},?\s+)?{MONTH}\s+\d{{1,2}}(?:,?\s+\d{{4}})?|{MONTH}\s+\d{{4}}"
-    rf"|\d{{1,2}}\s+{MONTH}(?:\s+\d{{4}})?|{WEEKDAY}|{MONTH}|\b(?:19|20)\d\d\b"
+    rf"(?:{_CLOCK}\s+)?(?:{WEEKDAY},?\s+)?{_PART}{MONTH}\s+\d{{1,2}}\b(?:,?\s+\d{{4}})?"
+    rf"|{_PART}{MONTH}\s+\d{{4}}|\d{{1,2}}\s+{MONTH}(?:\s+\d{{4}})?"
+    rf"|(?:{_CLOCK}\s+)?{WEEKDAY}|{_PART}{MONTH}|{_PART}\b(?:19|20)\d\d\b|{_CLOCK}"
     r"|\b(?:last|next|this) (?:week|month|year)\b"
     r"|\b(?:a few|several|two|three) (?:days|weeks|months)"
 )

@@ -553,6 +553,19 @@ def test_numbers_are_whole_words() -> None:
     assert [sentence[a:b] for a, b in spans(sentence, "number")] == ["1963", "$1,200.50"]
 
 
+@pytest.mark.parametrize(
+    ("sentence", "date"),
+    [
+        ("The FDA approved Gardasil in June 2006.", "June 2006"),  # not "June 20"
+        ("The memorial service begins at 10 a.m. Tuesday.", "10 a.m. Tuesday"),
+        ("Verizon will debut the network in late 2010.", "late 2010"),
+        ("The vaccine should be ready by mid-September.", "mid-September"),
+    ],
+)
+def test_dates_are_whole(sentence: str, date: str) -> None:
+    assert [sentence[a:b] for a, b in spans(sentence, "date")] == [date]
+
+
 def test_compound_adjectives_and_numbers_are_no_names() -> None:
     for sentence in (
         "One suspect, Jennifer Hudson, was held.",
