@@ -141,7 +141,10 @@ def _name_spans(sentence: str, common: frozenset[str] = frozenset()) -> list[tup
 
 
 _LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z][a-z'’-]*")
-_DEMONYM = re.compile(r"[A-Z][a-z]+(?:an|ese|i|ish)")
+_DEMONYM = re.compile(
+    r"[A-Z][a-z]+(?:an|ese|i|ish)|Arab|Basque|Buddhist|Catholic|Croat|Czech|Dutch|French|Greek"
+    r"|Hindu|Islamist|Muslim|Protestant|Serb|Shiite|Sikh|Swiss|Welsh"
+)
 _CAPITALISED = re.compile(r"(?<![\w'’-])([A-Z][a-z]+)\b(\W*)(\w*)")
 
 

@@ -496,6 +496,9 @@ def test_short_answer_spans(sentence: str, question: str, kind: Kind | None, sho
         # ... but a name ending like one is kept ("Polanski said").
         ("Polanski married the actress in 1968.", "Who married the actress?",
          "Polanski said he would return.", "Polanski"),
+        # ... nor is one that ends otherwise ("French", "Muslim").
+        ("French forward Thierry Henry scored for Arsenal.", "Who did Thierry Henry play for?",
+         "French officials said so.", "Arsenal"),
         # "What is the name of …?" asks for a name: a nationality adjective is none.
         ("Russian rights group Memorial was closed.", "What is the name of the rights group?",
          "Russian officials said so.", "Memorial"),
