@@ -69,6 +69,7 @@ MONTH = (
     r"|Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)"
 )
 WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_DATED = re.compile(rf"\s*the\s+{MONTH}\s+\d{{1,2}},\s+\d{{4}},\s+")
 # When the thing was done or said, which the sentence adds after it ("revive the frozen
 # nematodes | in 2018", "a hearing on UFOs | in decades"): a "what" answer ends before it.
 _TIME_TAIL = re.compile(
@@ -107,6 +108,10 @@ def _trim(sentence: str, start: int, end: int) -> Span | None:
 
 def _clause_after(sentence: str, at: int) -> Span | None:
     """From `at` to the end of its clause; a bracket stays whole."""
+    # "the December 9, 1981, murder of …": the date's commas end nothing, and the answer is
+    # what happened then.
+    if dated := _DATED.match(sentence, at):
+        at = dated.end()
     depth, i = 0, at
     while i < len(sentence):
         depth = max(0, depth + (sentence[i] == "(") - (sentence[i] == ")"))

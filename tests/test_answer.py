@@ -439,6 +439,9 @@ def test_nearby_sentences_read_in_article_order(answerer: Answerer) -> None:
         # "a teenager accused of …" is passive: the object of no active verb.
         ("Mychal Bell, a black teenager accused of beating a white classmate, was released.",
          "Who was accused of beating a classmate?", "name", "Mychal Bell"),
+        # A date's commas end no clause: what happened on it is the answer.
+        ("He was convicted for the June 3, 1990, murder of a guard in Ohio.",
+         "What was he convicted of?", None, "murder of a guard in Ohio"),
         # News says "suspected of" where a question says "accused of".
         ("William Joe Mitchell, a registered sex offender, is suspected of luring a girl "
          "online.", "What is William Joe Mitchell accused of?", None, "luring a girl online"),
