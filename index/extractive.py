@@ -254,15 +254,22 @@ class ExtractiveReader:
             return []
         top = max(candidates, key=lambda c: c.score)
 
+        def near(c: Candidate) -> bool:
+            return c.article.id == top.article.id and abs(c.start - top.start) < NEARBY_CHARS
+
         def rank(c: Candidate) -> float:
-            near = c.article.id == top.article.id and abs(c.start - top.start) < NEARBY_CHARS
-            return c.score + (w.nearby if near else 0.0)
+            return c.score + (w.nearby if near(c) else 0.0)
 
         chosen = [top]
         for c in sorted((c for c in candidates if c is not top), key=rank, reverse=True):
             if len(chosen) >= self.max_sentences or rank(c) < top.score - w.margin:
                 break
-            if c.keyword < w.coverage * top.keyword or any(_repeats(c, o) for o in chosen):
+            # A sentence beside the best one that holds the kind of answer it lacks ("a
+            # combined weight of nearly 1,000 pounds") may say it without the question's words.
+            completes = near(c) and c.kind > top.kind
+            if (c.keyword < w.coverage * top.keyword and not completes) or any(
+                _repeats(c, o) for o in chosen
+            ):
                 continue
             # Another article's sentence must name at least as much of what was asked as the
             # best one: one that only shares the topic ("a quake in Taiwan") is off the point.

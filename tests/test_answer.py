@@ -354,6 +354,18 @@ def test_other_articles_sentences_must_cover_the_question(answerer: Answerer) ->
     assert chosen == [top, toll]
 
 
+def test_the_sentence_beside_the_best_gives_the_kind_it_lacks() -> None:
+    # The best sentence restates the question; the next one holds the number, in other words.
+    top = _candidate("Maggie and Andy Sorrells lost weight together after years of diets.", 1,
+                     0, 1.2, 1.0)  # fmt: skip
+    after = _candidate("Together, they once weighed nearly 1,000 pounds.", 1, 70, 1.0, 0.2)
+    after.kind = 1.0
+    reader = ExtractiveReader(None)
+    assert reader.choose([top, after]) == [top, after]
+    after.kind = 0.0  # without the number it is off the point, and left out
+    assert reader.choose([top, after]) == [top]
+
+
 def test_nearby_sentences_read_in_article_order(answerer: Answerer) -> None:
     later = _candidate("He was found dead in his home on Sunday, police said.", 1, 120, 1.3, 1.0)
     earlier = _candidate("Ronnie James Dio had fought cancer for a year.", 1, 40, 1.2, 1.0)
