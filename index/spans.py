@@ -108,7 +108,7 @@ def _name_spans(sentence: str, common: frozenset[str] = frozenset()) -> list[tup
         # Drop capitalised function words ("The", "He", "In") at the front of a run, and a
         # count of what the run names ("Many of Rajapaksa's brothers", "One of Monday's").
         while words and (
-            words[0].lower().strip("’'") in STOPWORDS
+            words[0].lower().strip("’'") in _NOT_NAME_START
             or (words[1:2] == ["of"] and _COUNT_OF.fullmatch(words[0].lower()) is not None)
         ):
             start += len(words[0]) + 1
@@ -140,6 +140,11 @@ def _name_spans(sentence: str, common: frozenset[str] = frozenset()) -> list[tup
     return spans
 
 
+# Capitalised only because they open a sentence: "Upon", "Because", "Though".
+_NOT_NAME_START = STOPWORDS | frozenset(
+    "upon because although though while despite according however meanwhile yet since unless "
+    "until whereas instead besides even still thus therefore hence amid among".split()
+)
 _LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z][a-z'’-]*")
 _DEMONYM = re.compile(
     r"[A-Z][a-z]+(?:an|ese|i|ish)|Arab|Basque|Buddhist|Catholic|Croat|Czech|Dutch|French|Greek"

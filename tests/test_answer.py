@@ -655,6 +655,15 @@ def test_a_name_never_starts_inside_a_word() -> None:
     assert [sentence[a:b] for a, b in spans(sentence, "name")] == ["Beck"]
 
 
+def test_a_word_capitalised_to_open_a_sentence_is_no_part_of_a_name() -> None:
+    sentence = "Because Amber Carter left early, the Rovers lost to Harbour City on Sunday."
+    assert [sentence[a:b] for a, b in spans(sentence, "name")] == [
+        "Amber Carter",
+        "Rovers",
+        "Harbour City",
+    ]
+
+
 def test_a_verbs_forms_share_a_stem() -> None:
     # "How much weight did he lose?" is answered by "after losing 140 pounds".
     assert stem("losing") == stem("lose")
