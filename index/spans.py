@@ -353,6 +353,9 @@ def clean_span(span: str, asked: frozenset[str], head: str = "") -> str:
     ("with drug addiction") or word the question already says ("Songwriter Joe Brooks"),
     unless it is the capitalised `head` noun the question asks the name of ("Lake Chad")."""
     text = _POSSESSIVE.sub("", span.strip(" ,.;:“”\"'"))
+    # An abbreviation keeps its last full stop: "U.S.", not "U.S".
+    if re.search(r"\b(?:[A-Z]\.)+[A-Z]$", text) and span.rstrip(" ,;:").endswith(text + "."):
+        text += "."
     words = text.split()
     # "s School of …": what is left of "University's" when a span starts at its apostrophe.
     while len(words) > 1 and (

@@ -485,6 +485,8 @@ def test_nearby_sentences_read_in_article_order(answerer: Answerer) -> None:
         # "Who is the <office> of X?" asks who holds it, not what the office is.
         ("NATO Secretary General Anders Fogh Rasmussen denied NATO was ignoring Moscow.",
          "Who is the Secretary General of NATO?", "name", "Anders Fogh Rasmussen"),
+        # An abbreviation keeps its last full stop.
+        ("The family moved to the U.S. in 1990.", "Where did the family move?", "name", "U.S."),
         # News copy's " -- " sets off an aside as a dash does.
         ("Hoboken Mayor Peter Cammarano III -- one of dozens of politicians arrested last week "
          "-- has resigned.", "Who resigned as the mayor of Hoboken?", "name",
