@@ -398,10 +398,15 @@ def _definitions(sentence: str, subject: str) -> list[Span]:
 # "X is / was ...", but not a verb ("Jeffs was released ...") nor an adverb ("is officially").
 _PREDICATE = re.compile(rf"\s+{_AUX}\s+(?![a-z]+(?:ed|en|ly|ing)\b)")
 _TITLE_WORD = re.compile(r"[\w-]+")
-# Words that open a clause or name a name, never part of a title ("Although Jenkins' car").
-_NO_TITLE = STOPWORDS | frozenset(
-    "although though while because unless until whereas yet like including told asked called "
-    "named dubbed according however meanwhile".split()
+# Words that open a clause, capitalised only where they open a sentence: never part of a
+# name ("Upon", "Because") nor of a title ("Although Jenkins' car").
+CLAUSE_OPENERS = frozenset(
+    "upon because although though while despite according however meanwhile yet since unless "
+    "until whereas instead besides even still thus therefore hence amid among".split()
+)
+# ... nor are words that name a name.
+_NO_TITLE = (
+    STOPWORDS | CLAUSE_OPENERS | frozenset("like including told asked called named dubbed".split())
 )
 
 

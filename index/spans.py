@@ -8,7 +8,7 @@ from typing import Literal
 
 from newsdesk.ingest import arabic
 
-from .phrases import MONTH, WEEKDAY, phrase_spans
+from .phrases import CLAUSE_OPENERS, MONTH, WEEKDAY, phrase_spans
 from .search import STOPWORDS
 
 Kind = Literal["number", "date", "name"]
@@ -140,11 +140,7 @@ def _name_spans(sentence: str, common: frozenset[str] = frozenset()) -> list[tup
     return spans
 
 
-# Capitalised only because they open a sentence: "Upon", "Because", "Though".
-_NOT_NAME_START = STOPWORDS | frozenset(
-    "upon because although though while despite according however meanwhile yet since unless "
-    "until whereas instead besides even still thus therefore hence amid among".split()
-)
+_NOT_NAME_START = STOPWORDS | CLAUSE_OPENERS
 _LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z][a-z'’-]*")
 _DEMONYM = re.compile(
     r"[A-Z][a-z]+(?:an|ese|i|ish)|Arab|Basque|Buddhist|Catholic|Croat|Czech|Dutch|French|Greek"
