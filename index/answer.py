@@ -62,7 +62,8 @@ class Retriever(Protocol):
         ...
 
     def names(self, query: str) -> list[str]:
-        """The archive's Latin spellings of the query's Arabic names."""
+        """The archive's spellings of the query's names: Latin ones of its Arabic names, and
+        those of names it spells otherwise (Newsdesk.names)."""
         ...
 
 

@@ -398,6 +398,8 @@ def _definitions(sentence: str, subject: str) -> list[Span]:
 # "X is / was ...", but not a verb ("Jeffs was released ...") nor an adverb ("is officially").
 _PREDICATE = re.compile(rf"\s+{_AUX}\s+(?![a-z]+(?:ed|en|ly|ing)\b)")
 _TITLE_WORD = re.compile(r"[\w-]+")
+# After one of these, the words before a name are a verb and its object ("do believe Jenkins").
+_BEFORE_VERB = _VERB_AUX | frozenset("to do does did".split())
 # Words that open a clause, capitalised only where they open a sentence: never part of a
 # name ("Upon", "Because") nor of a title ("Although Jenkins' car").
 CLAUSE_OPENERS = frozenset(
@@ -418,7 +420,7 @@ def _title_before(sentence: str, name: int) -> Span | None:
     for w in reversed(list(_TITLE_WORD.finditer(sentence, 0, name))):
         between, word = sentence[w.end() : start], w.group()
         if between.strip() or word.lower() in _NO_TITLE or word[0].isdigit():
-            if not between.strip() and word.lower() in _VERB_AUX | {"to", "do", "does", "did"}:
+            if not between.strip() and word.lower() in _BEFORE_VERB:
                 return None
             break
         start = w.start()
