@@ -213,9 +213,9 @@ def recall(answer: str, gold: list[str]) -> float:
     return max(shares, default=0.0)
 
 
-def fit(x: np.ndarray, y: np.ndarray) -> Calibration:
-    """Logistic regression (numpy, light L2), then the bias moved so that TARGET_ANSWERED of
-    the answerable instances are answered."""
+def logistic(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+    """Logistic regression (numpy, light L2): weights in the features' own units, and the bias
+    moved so that TARGET_ANSWERED of the answerable instances score ≥ 0."""
     mu, sd = x.mean(0), x.std(0) + 1e-9
     z = (x - mu) / sd
     w, b = np.zeros(z.shape[1]), 0.0
@@ -224,7 +224,12 @@ def fit(x: np.ndarray, y: np.ndarray) -> Calibration:
         w -= 0.1 * (z.T @ g + w) / len(y)
         b -= 0.1 * g.mean()
     w = w / sd
-    bias = -float(np.quantile(x[y] @ w, 1 - TARGET_ANSWERED))
+    return w, -float(np.quantile(x[y] @ w, 1 - TARGET_ANSWERED))
+
+
+def fit(x: np.ndarray, y: np.ndarray) -> Calibration:
+    """The logistic rule on the signals, as a Calibration."""
+    w, bias = logistic(x, y)
     weights = {f: round(float(v), 2) for f, v in zip(FEATURES, w, strict=True)}
     return Calibration(**weights, bias=round(bias, 2))
 
@@ -233,12 +238,17 @@ def answered(x: np.ndarray, c: Calibration) -> np.ndarray:
     return np.array([not should_abstain(Signals(*row), calibration=c) for row in x])
 
 
+def folds_of(ids: np.ndarray, seed: int = SEED) -> np.ndarray:
+    """Each instance's fold, by question (both instances of a question in one fold)."""
+    order = sorted(set(ids))
+    random.Random(seed).shuffle(order)
+    fold_of = {q: i % FOLDS for i, q in enumerate(order)}
+    return np.array([fold_of[q] for q in ids])
+
+
 def cross_validate(d: Data, columns: list[int]) -> np.ndarray:
-    """Held-out decisions, folds by question (both instances of a question in one fold)."""
-    ids = sorted(set(d.ids))
-    random.Random(SEED).shuffle(ids)
-    fold_of = {q: i % FOLDS for i, q in enumerate(ids)}
-    folds = np.array([fold_of[q] for q in d.ids])
+    """Held-out decisions of the rule fitted on the other folds."""
+    folds = folds_of(d.ids)
     out = np.zeros(len(d.ids), dtype=bool)
     for k in range(FOLDS):
         out[folds == k] = answered(
