@@ -37,17 +37,17 @@ from bench.abstention import (
 )
 from newsdesk.config import Settings
 from newsdesk.index.abstain import CALIBRATION, Signals, margin
+from newsdesk.index.generate import judge_prompt, off_the_point
 from newsdesk.index.llm import LocalModel, chatml, packaged_gguf
 
-SYSTEM = "You check whether a news passage answers a question. Judge only from the passage."
-PASSAGE_CHARS = 1500
 NO_ANSWER = -4.0
 # Cross-validated figures move by a few points with the split into folds: these splits, averaged.
 SPLITS = range(9, 14)
 
 
 class Judge:
-    """The packaged model's yes-minus-no logit for "does the passage answer the question?"."""
+    """The packaged model's yes-minus-no logit for newsdesk's judge question (does the
+    passage answer the question? index/generate.py), where newsdesk reads the word it writes."""
 
     def __init__(self, settings: Settings) -> None:
         self.model = LocalModel(packaged_gguf(settings.llm_cache), threads=settings.llm_threads)
@@ -59,11 +59,7 @@ class Judge:
         from ik_llama_cpp import _ctypes_api as llama_c
         from ik_llama_cpp._internals import make_batch_range
 
-        user = (
-            f"Passage:\n{passage[:PASSAGE_CHARS]}\n\nQuestion: {question}\n\n"
-            "Does the passage state the answer to this question? Reply yes or no."
-        )
-        messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
+        messages = judge_prompt(question, passage)
         llm = self.model.llm
         ctx = llm._context
         tokens = llm.tokenize(chatml(messages), add_bos=False, special=True)
@@ -79,7 +75,7 @@ class Judge:
         return float(max(logits[t] for t in self.yes) - max(logits[t] for t in self.no))
 
 
-def verdicts(rows: list[dict[str, Any]], out: Path) -> dict[tuple[str, bool], float]:
+def verdicts(rows: list[dict[str, Any]], out: Path, judge: Judge) -> dict[tuple[str, bool], float]:
     """The judge's verdict on each instance's answer sentences (the fact line left out)."""
     done = {}
     if out.exists():
@@ -88,7 +84,6 @@ def verdicts(rows: list[dict[str, Any]], out: Path) -> dict[tuple[str, bool], fl
             done[v["id"], v["answerable"]] = v["verdict"]
     todo = [r for r in rows if (r["id"], r["answerable"]) not in done]
     if todo:
-        judge = Judge(Settings())
         with out.open("a") as f:
             for n, r in enumerate(todo, 1):
                 sentences = r["answer"].split("\n", 1)[-1]
@@ -136,7 +131,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     rows = [json.loads(line) for line in (args.work / "features.jsonl").read_text().splitlines()]
-    judged = verdicts(rows, args.work / "verdicts.jsonl")
+    judge = Judge(Settings())
+    judged = verdicts(rows, args.work / "verdicts.jsonl", judge)
     d = load(rows, DEV_QUESTIONS)
     verdict = np.array([judged[r["id"], r["answerable"]] for r in rows])
     margins = np.array([margin(Signals(*x)) for x in d.x])
@@ -152,7 +148,16 @@ def main() -> None:
     # "no" (a verdict below 0) declines.
     band = (margins >= 0) & (margins < CALIBRATION.doubt)
     kept = (margins >= 0) & ~(band & (verdict < 0))
-    print(rate("shipped rule, unsure answers judged", d, [kept], float(band.mean())))
+    print(rate("shipped rule, unsure answers judged (verdict < 0)", d, [kept], float(band.mean())))
+    # What newsdesk does with them (index/generate.py): the model writes its reply, read for "no".
+    said_no = np.array(
+        [
+            bool(b) and off_the_point(judge.model, r["query"], r["answer"].split("\n", 1)[-1])
+            for r, b in zip(rows, band, strict=True)
+        ]
+    )
+    shipped = (margins >= 0) & ~said_no
+    print(rate("shipped rule, unsure answers judged as newsdesk does", d, [shipped], band.mean()))
 
 
 if __name__ == "__main__":

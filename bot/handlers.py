@@ -111,7 +111,7 @@ async def respond(update: Update, context: BotContext, question: str) -> None:
     sent = await reply_pieces(message, answer_html(answer, lang), markup=buttons)
     await context.remember(message.chat_id, [m.message_id for m in sent], answer)
     if writing is not None:
-        await stream_generated(context, sent, writing, buttons)
+        await stream_generated(context, sent, writing, buttons, lang)
 
 
 # ---------------------------------------------------------------------------------- questions

@@ -4,7 +4,8 @@ The extractive answer is sent at once. The language model then writes on a threa
 one answer at a time; its text is shown as it comes — as a draft in private chats
 (sendMessageDraft), as edits of the sent answer in groups — no faster than Telegram allows.
 The final message keeps the Sources and 👍/👎 buttons; when generation fails, times out or its
-answer does not hold against the passages, the extractive answer stays as it was."""
+answer does not hold against the passages, the extractive answer stays as it was. An answer
+marked unsure that the model judges off the point is edited into "I found nothing"."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from telegram import InlineKeyboardMarkup, Message
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 
-from newsdesk.index.generate import Writing
+from newsdesk.index.generate import JUDGED_OUT, Writing
 
 from .format import answer_html, esc, split_html
 from .state import BotContext
@@ -32,8 +33,10 @@ async def stream_generated(
     sent: list[Message],
     writing: Writing,
     buttons: InlineKeyboardMarkup,
+    lang: str,
 ) -> None:
-    """Show the generated answer as it is written, then put the checked one in its place."""
+    """Show the generated answer as it is written, then put the checked one in its place
+    (newsdesk's own words in `lang`)."""
     state, last = context.state, sent[-1]
     if state.writing >= context.settings.generation_queue:
         log.info("generation queue full: the extractive answer stands")
@@ -44,11 +47,15 @@ async def stream_generated(
     finally:
         state.writing -= 1
     answer = await context.state.run(context.desk.reported, writing.answer())
+    if answer.generated == JUDGED_OUT:  # the unsure answer gives way to "I found nothing"
+        final = await _edit(last, split_html(answer_html(answer, lang))[0], buttons) or last
+        await context.remember(final.chat_id, [final.message_id], answer)
+        return
     if answer.generated != "grounded":
         if shown and last.chat.type != ChatType.PRIVATE:  # put the extractive answer back
-            await _edit(last, split_html(answer_html(writing.extractive))[-1], buttons)
+            await _edit(last, split_html(answer_html(writing.extractive, lang))[-1], buttons)
         return
-    html = split_html(answer_html(answer))[0]
+    html = split_html(answer_html(answer, lang))[0]
     if last.chat.type == ChatType.PRIVATE:
         # A draft is only a preview: the final text must be sent to stay in the chat.
         final = await last.reply_html(html, reply_markup=buttons, do_quote=False)

@@ -54,8 +54,9 @@ class Answer:
     # Answered, but so near the abstention line that the reply says the archive may not hold
     # the answer (index/abstain.py, Calibration.doubt).
     unsure: bool = False
-    # Set when a language model was asked: "grounded" (its answer is this one), or why the
-    # extractive answer stands ("declined", "replaced: …" by the check, "failed: …").
+    # Set when a language model was asked: "grounded" (its answer is this one), why the
+    # extractive answer stands ("declined", "replaced: …" by the check, "failed: …"), or that
+    # the model judged an unsure answer off the point ("judged: not in the archive").
     generated: str | None = None
 
     def to_dict(self) -> dict[str, Any]:

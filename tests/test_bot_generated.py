@@ -7,7 +7,9 @@ from dataclasses import replace
 
 import pytest
 
+from newsdesk.bot.i18n import say
 from newsdesk.index.desk import Newsdesk
+from newsdesk.index.reader import NOTHING
 
 from botkit import buttons, reply_to, running_bot
 from fake_openai import FakeOpenAI, Reply
@@ -88,3 +90,19 @@ async def test_an_answer_that_does_not_hold_leaves_the_extractive_one(
     assert last_of_first["text"] == first["text"] and buttons(last_of_first)
     assert "40" not in last_of_first["text"] and len(server.requests) == 2
     assert edits[-1]["text"].startswith("Local groups killed 15 ISIS militants")
+
+
+async def test_an_unsure_answer_the_model_judges_off_the_point_gives_way_to_nothing_found(
+    fake: FakeTelegram, bot_desk: Newsdesk
+) -> None:
+    # The seed article tells of clashes in Jassim, not of when they ended: an unsure answer.
+    question = "When did the clashes in Jassim end?"
+    with FakeOpenAI(Reply(["No"])) as server, generative(bot_desk, server) as desk:
+        async with running_bot(fake, desk):
+            first = await reply_to(fake, fake.group_message(GROUP, ALICE, f"/ask {question}"))
+            edited = await fake.wait_for(lambda c: c.method == "editMessageText" and c.ok)
+    assert first["text"].startswith(say("unsure", "en"))
+    assert edited.result["message_id"] == first["message_id"]
+    assert edited.result["text"].startswith(NOTHING) and buttons(edited.result)
+    [judged] = server.requests  # asked whether the answer holds, and nothing written after
+    assert "Reply yes or no" in judged["messages"][-1]["content"]

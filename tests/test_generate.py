@@ -8,9 +8,16 @@ from dataclasses import replace
 import pytest
 
 from newsdesk.errors import GenerationError
-from newsdesk.index.generate import Numbered, Writing, check, number_passages, prompt
+from newsdesk.index.generate import (
+    JUDGED_OUT,
+    Numbered,
+    Writing,
+    check,
+    number_passages,
+    prompt,
+)
 from newsdesk.index.llm import OpenAICompatible, chatml
-from newsdesk.index.reader import Answer, source_of
+from newsdesk.index.reader import NOTHING, Answer, source_of
 from newsdesk.index.search import Hit
 from newsdesk.ingest.archive import Article
 
@@ -162,15 +169,18 @@ def extractive_answer(hits: list[Hit]) -> Answer:
     )
 
 
-def written(*replies: Reply) -> Answer:
+def written(*replies: Reply, unsure: bool = False) -> tuple[Answer, list[str]]:
+    """The answer, and what the model was asked in turn (each request's last message)."""
     hits = [hit(1, JASSIM), hit(2, "Wheat prices rose in Hasakah by 30 percent.")]
+    extractive = replace(extractive_answer(hits), unsure=unsure)
     with FakeOpenAI(*replies) as server:
         model = OpenAICompatible(server.url, "m", retries=0)
-        return Writing(model, extractive_answer(hits), hits, max_tokens=60).run()
+        answer = Writing(model, extractive, hits, max_tokens=60).run()
+    return answer, [r["messages"][-1]["content"] for r in server.requests]
 
 
 def test_grounded_answer_replaces_the_extractive_one_with_its_own_sources() -> None:
-    answer = written(Reply(["Wheat prices rose", " by 30 percent [2]."]))
+    answer, _ = written(Reply(["Wheat prices rose", " by 30 percent [2]."]))
     assert answer.generated == "grounded" and answer.answerable
     assert answer.text == "Wheat prices rose by 30 percent [1]."  # numbered as first cited
     assert [(s.n, s.article_id) for s in answer.sources] == [(1, 2)]
@@ -189,6 +199,23 @@ def test_grounded_answer_replaces_the_extractive_one_with_its_own_sources() -> N
 def test_extractive_answer_stands_when_the_generated_one_does_not(
     reply: Reply, outcome: str
 ) -> None:
-    answer = written(reply)
+    answer, _ = written(reply)
     assert answer.generated is not None and answer.generated.startswith(outcome)
     assert answer.text == f"{JASSIM} [1]" and [s.article_id for s in answer.sources] == [1]
+
+
+def test_an_unsure_answer_the_model_judges_off_the_point_becomes_nothing_found() -> None:
+    answer, asked = written(Reply(["No."]), unsure=True)
+    assert not answer.answerable and answer.text == NOTHING and answer.generated == JUDGED_OUT
+    assert answer.sources == [] and [s.article_id for s in answer.closest] == [1, 2]
+    [judged] = asked  # nothing was written after the "no"
+    assert "Reply yes or no" in judged and JASSIM in judged  # on the sentences it gave
+
+
+def test_an_unsure_answer_the_model_finds_to_the_point_is_written_as_usual() -> None:
+    written_text = Reply(["Wheat prices rose by 30 percent [2]."])
+    answer, asked = written(Reply(["Yes"]), written_text, unsure=True)
+    assert answer.generated == "grounded" and answer.answerable
+    assert len(asked) == 2 and "Passages:" in asked[1]
+    _, asked = written(written_text)
+    assert len(asked) == 1 and "Passages:" in asked[0], "a sure answer is not judged"
