@@ -203,7 +203,8 @@ class Writing:
 
     `pieces()` yields the text as the model writes it (it blocks: run it on a worker thread);
     `answer()` is then the generated answer if it holds, else the extractive one, marked with
-    what happened (`Answer.generated`)."""
+    what happened (`Answer.generated`); or "I found nothing", where the extractive answer was
+    unsure and the model judged it off the point."""
 
     def __init__(
         self,
