@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import click
+from tqdm import tqdm
 
 from newsdesk.config import Settings
 from newsdesk.errors import EmptyArchiveError, NewsdeskError
@@ -161,6 +162,7 @@ def ask_cmd(
 )
 @click.option("--baselines", is_flag=True, help="Also score BM25-only and first-sentence.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.pass_obj
 def eval_cmd(
     obj: Context,
@@ -170,14 +172,18 @@ def eval_cmd(
     limit: int | None,
     baselines: bool,
     as_json: bool,
+    quiet: bool,
 ) -> None:
     """Score answers on a question set (id, question, answers, doc_id per line)."""
-    with obj.desk(answer_k=k, reader=reader or obj.settings.reader) as desk:
+    items = list(itertools.islice(load_questions(questions), limit))
+    bar = tqdm(total=len(items), desc="questions", unit=" q", disable=quiet, file=sys.stderr)
+    with obj.desk(answer_k=k, reader=reader or obj.settings.reader) as desk, bar:
         rows = evaluate(
             desk,
-            itertools.islice(load_questions(questions), limit),
+            items,
             baselines=baselines,
-            on_error=lambda msg: click.echo(f"skipped {msg}", err=True),
+            on_error=lambda msg: bar.write(f"skipped {msg}", file=sys.stderr),
+            progress=bar.update,
         )
     if as_json:
         echo_json(rows)

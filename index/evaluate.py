@@ -96,6 +96,10 @@ def load_questions(path: Path) -> Iterator[Question | str]:
                 yield f"line {n}: {type(e).__name__}: {e}"
 
 
+# What became of a language model's answers (Answer.generated, up to its colon).
+GENERATED_OUTCOMES = ("grounded", "replaced", "declined", "judged", "failed")
+
+
 @dataclass
 class Scores:
     """Running totals for one system (ours or a baseline)."""
@@ -156,7 +160,7 @@ class Scores:
                 "latency_p50_ms": round(percentile(self.latency, 0.5), 1),
                 "latency_p95_ms": round(percentile(self.latency, 0.95), 1),
             }
-        for outcome in ("grounded", "replaced", "declined", "failed") if self.generated else ():
+        for outcome in GENERATED_OUTCOMES if self.generated else ():
             out[f"generated_{outcome}"] = mean([float(g == outcome) for g in self.generated])
         return out
 
@@ -179,8 +183,10 @@ def evaluate(
     *,
     baselines: bool = False,
     on_error: Callable[[str], object] = print,
+    progress: Callable[[int], object] = lambda done: None,
 ) -> list[dict[str, Any]]:
-    """Scores of the desk's answers (with `baselines`, also BM25 and first-sentence)."""
+    """Scores of the desk's answers (with `baselines`, also BM25 and first-sentence);
+    `progress(1)` after each question (a generative reader takes seconds a question)."""
     ours = Scores("newsdesk")
     bm25 = Scores("BM25-only retrieval")
     first = Scores("first-sentence answer")
@@ -190,14 +196,15 @@ def evaluate(
     for q in questions:
         if isinstance(q, str):
             on_error(q)
-            continue
-        try:
-            answer = desk.ask(q.question, as_of=q.as_of)
-            ours.add(q, answer, [s.external_id for s in answer.retrieved])
-            if baselines:
-                hits = desk.search(q.question, 5, mode="keyword")
-                bm25.add(q, None, [h.article.external_id for h in hits])
-                first.add(q, *first_sentence_answer(desk, q))
-        except NewsdeskError as e:
-            on_error(f"{q.id}: {e}")
+        else:
+            try:
+                answer = desk.ask(q.question, as_of=q.as_of)
+                ours.add(q, answer, [s.external_id for s in answer.retrieved])
+                if baselines:
+                    hits = desk.search(q.question, 5, mode="keyword")
+                    bm25.add(q, None, [h.article.external_id for h in hits])
+                    first.add(q, *first_sentence_answer(desk, q))
+            except NewsdeskError as e:
+                on_error(f"{q.id}: {e}")
+        progress(1)
     return [s.summary() for s in ([ours, bm25, first] if baselines else [ours])]

@@ -95,6 +95,7 @@ def test_eval_command_on_known_fixture(desk: Newsdesk, settings: Settings, tmp_p
     )
     assert result.exit_code == 0, result.output
     assert "line 4" in result.stderr  # the broken line is reported, the rest scored
+    assert "4/4" in result.stderr  # progress, question by question
     ours, bm25, first = json.loads(result.stdout)
     assert ours["questions"] == 3
     # q1 and q2 find their article first; q3's article ("volcano") is not in the archive.
@@ -111,5 +112,6 @@ def test_eval_command_on_known_fixture(desk: Newsdesk, settings: Settings, tmp_p
     assert first["contains_gold"] == pytest.approx(
         1 / 3, abs=1e-3
     )  # only q1's answer opens its article
-    table = CliRunner().invoke(eval_cmd, [str(questions)], obj=Context(settings))
+    table = CliRunner().invoke(eval_cmd, [str(questions), "--quiet"], obj=Context(settings))
     assert table.exit_code == 0 and "recall@1" in table.stdout and "f1" in table.stdout
+    assert "4/4" not in table.stderr
