@@ -19,7 +19,7 @@ from newsdesk.errors import GenerationError
 from newsdesk.ingest.archive import Article
 
 from .llm import ChatMessage, ChatModel
-from .reader import NOTHING, Answer, Reader, Reading, ranking, source_of, strip_markers
+from .reader import Answer, Reader, Reading, nothing, source_of, strip_markers
 from .search import STOPWORDS, Hit
 
 log = logging.getLogger(__name__)
@@ -262,16 +262,10 @@ class Writing:
         if self.failure:
             return replace(self.extractive, generated=f"failed: {self.failure}")
         if self.judged_out:
-            ranked = ranking(list(self.hits))
+            e = self.extractive
+            abstained = nothing(Reading(e.question, e.question, list(self.hits)), e.support)
             return replace(
-                self.extractive,
-                text=NOTHING,
-                answerable=False,
-                sources=[],
-                short=None,
-                closest=ranked[:3],
-                unsure=False,
-                generated=JUDGED_OUT,
+                abstained, latency_ms=e.latency_ms, period=e.period, generated=JUDGED_OUT
             )
         checked = check(self.text, self.numbered)
         if checked.declined:
