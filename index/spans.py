@@ -340,7 +340,8 @@ def asked_words(question: str) -> tuple[frozenset[str], frozenset[str], str]:
     m = _NAME_OF.search(question) or re.search(
         r"\b(?:which|what|how many|how much) (?:\d\w* )?(\w+)", question, re.I
     )
-    head = stem(m.group(1).lower()) if m else ""
+    # "What is …?", "which of the …": a function word is no noun to look for.
+    head = stem(m.group(1).lower()) if m and m.group(1).lower() not in STOPWORDS else ""
     return asked, verbs, head
 
 

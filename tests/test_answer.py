@@ -312,6 +312,10 @@ def test_who_is_x_is_answered_from_the_lead() -> None:
         ("NASA's Orion spacecraft closed in on Earth's atmosphere after its splashdown journey "
          "around the moon. Orion splashed down in the Pacific Ocean off Baja California.",
          "Into which ocean did NASA's Orion spacecraft splash down?", "Pacific Ocean"),
+        # "In which sitcom …?": the name right after the word "sitcom" is one.
+        ("Fellow comedian and podcaster Marc Maron paid tribute to Bob Saget on Sunday. Saget "
+         'starred for eight seasons in the sitcom "Full House" on ABC.',
+         "In which sitcom did comedian Bob Saget star?", "Full House"),
     ],
 )  # fmt: skip
 def test_the_sentence_that_answers_wins(text: str, question: str, short: str) -> None:
