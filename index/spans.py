@@ -321,11 +321,12 @@ def _opening(sentence: str) -> int:
     return len(sentence)
 
 
-# "What is the name of the lake / of Talabani's party?": the noun named ("Lake Chad").
+# "What is the name of the lake / of Talabani's party?": the noun named ("Lake Chad"). A
+# capitalised word after a word is part of the phrase, not past it: "the key House committee".
 _NAME_OF = re.compile(
     r"\bname of (?:the |a |an |his |her |their |its )?(?:\S+['’]s )?(?:[\w-]+ ){0,2}?([a-z][\w-]*)"
     r"(?=\s+(?:who|that|which|where|when|in|of|on|at|for|to|with|from|was|is|are|were|did"
-    r"|does|has|had|[A-Z])|\s*[?.]|$)"
+    r"|does|has|had)|\s*[?.]|$)"
 )
 
 

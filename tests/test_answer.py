@@ -316,6 +316,11 @@ def test_who_is_x_is_answered_from_the_lead() -> None:
         ("Fellow comedian and podcaster Marc Maron paid tribute to Bob Saget on Sunday. Saget "
          'starred for eight seasons in the sitcom "Full House" on ABC.',
          "In which sitcom did comedian Bob Saget star?", "Full House"),
+        # "the key House committee": the noun asked about is "committee", not "key".
+        ("On the Senate side, key Republicans said on Wednesday that a deal was unlikely "
+         "before August. The 31-28 vote in the House Energy and Commerce Committee came after "
+         "days of talks.",
+         "What is the name of the key House committee?", "Energy and Commerce Committee"),
     ],
 )  # fmt: skip
 def test_the_sentence_that_answers_wins(text: str, question: str, short: str) -> None:
