@@ -38,7 +38,7 @@ from bench.abstention import (
 from newsdesk.config import Settings
 from newsdesk.index.abstain import CALIBRATION, Signals, margin
 from newsdesk.index.generate import judge_prompt, off_the_point
-from newsdesk.index.llm import LocalModel, chatml, packaged_gguf
+from newsdesk.index.llm import LocalModel, packaged_gguf
 
 NO_ANSWER = -4.0
 # Cross-validated figures move by a few points with the split into folds: these splits, averaged.
@@ -56,23 +56,10 @@ class Judge:
         self.no = [llm.tokenize(w, add_bos=False, special=False)[0] for w in ("no", "No")]
 
     def __call__(self, question: str, passage: str) -> float:
-        from ik_llama_cpp import _ctypes_api as llama_c
-        from ik_llama_cpp._internals import make_batch_range
-
-        messages = judge_prompt(question, passage)
-        llm = self.model.llm
-        ctx = llm._context
-        tokens = llm.tokenize(chatml(messages), add_bos=False, special=True)
-        ctx.kv_cache_clear()
-        step = ctx._n_ubatch
-        for i in range(0, len(tokens), step):
-            batch = make_batch_range(
-                tokens[i : i + step], pos_start=i, logits_last=i + step >= len(tokens)
-            )
-            ctx.decode(batch)
-            llama_c.llama_batch_free(batch)
-        logits = ctx.get_logits(-1)
-        return float(max(logits[t] for t in self.yes) - max(logits[t] for t in self.no))
+        with self.model.lock:
+            self.model.read_prompt(judge_prompt(question, passage))
+            logits = self.model.llm._context.get_logits(-1)
+            return float(max(logits[t] for t in self.yes) - max(logits[t] for t in self.no))
 
 
 def verdicts(rows: list[dict[str, Any]], out: Path, judge: Judge) -> dict[tuple[str, bool], float]:

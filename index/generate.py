@@ -237,16 +237,20 @@ class Writing:
 
     def pieces(self) -> Iterator[str]:
         deadline = time.monotonic() + self.timeout
-        # The extractive answer's fact line, its own [n] markers dropped: they number sources
-        # differently from the passages here.
-        fact = strip_markers(self.extractive.text.split("\n")[0]) if self.extractive.short else None
-        messages = prompt(self.extractive.question, self.numbered, fact)
         try:
             if self.extractive.unsure and off_the_point(
                 self.model, self.extractive.question, self.said
             ):
                 self.judged_out = True
                 return
+            # The extractive answer's fact line, its own [n] markers dropped: they number
+            # sources differently from the passages here.
+            fact = (
+                strip_markers(self.extractive.text.split("\n")[0])
+                if self.extractive.short
+                else None
+            )
+            messages = prompt(self.extractive.question, self.numbered, fact)
             for piece in self.model.stream(messages, max_tokens=self.max_tokens):
                 self.text += piece
                 yield piece

@@ -110,31 +110,41 @@ class LocalModel:
         self.context = context
         self.llm = IkLlama(str(path), n_ctx=context, n_threads=threads, verbose=False)
         # One context, one KV cache: generations take turns.
-        self._lock = threading.Lock()
+        self.lock = threading.Lock()
+
+    def read_prompt(self, messages: Sequence[ChatMessage], *, room: int = 0) -> list[int]:
+        """Read the messages into a fresh context (call under `lock`), leaving `room` tokens
+        to write; the context then holds the next token's logits. Returns the prompt's tokens."""
+        from ik_llama_cpp import _ctypes_api as llama_c
+        from ik_llama_cpp._internals import make_batch_range
+
+        prompt = self.llm.tokenize(chatml(messages), add_bos=False, special=True)
+        if len(prompt) + room > self.context:
+            raise GenerationError(
+                f"the prompt takes {len(prompt)} tokens; with {room} to write it does not "
+                f"fit the model's context of {self.context}"
+            )
+        ctx = self.llm._context
+        ctx.kv_cache_clear()
+        step = ctx._n_ubatch
+        for i in range(0, len(prompt), step):
+            batch = make_batch_range(
+                prompt[i : i + step], pos_start=i, logits_last=i + step >= len(prompt)
+            )
+            failed = ctx.decode(batch)
+            llama_c.llama_batch_free(batch)
+            if failed:
+                raise GenerationError(f"the local model failed to read the prompt ({failed})")
+        return prompt
 
     def stream(self, messages: Sequence[ChatMessage], *, max_tokens: int) -> Iterator[str]:
         from ik_llama_cpp import _ctypes_api as llama_c
-        from ik_llama_cpp._internals import make_batch_range, make_batch_single
+        from ik_llama_cpp._internals import make_batch_single
 
-        prompt = self.llm.tokenize(chatml(messages), add_bos=False, special=True)
-        if len(prompt) + max_tokens > self.context:
-            raise GenerationError(
-                f"the prompt takes {len(prompt)} tokens; with {max_tokens} to write it does not "
-                f"fit the model's context of {self.context}"
-            )
         # IkLlama.generate returns only at the end; this is its loop, yielding as it goes.
         llm, ctx = self.llm, self.llm._context
-        with self._lock:
-            ctx.kv_cache_clear()
-            step = ctx._n_ubatch
-            for i in range(0, len(prompt), step):
-                batch = make_batch_range(
-                    prompt[i : i + step], pos_start=i, logits_last=i + step >= len(prompt)
-                )
-                failed = ctx.decode(batch)
-                llama_c.llama_batch_free(batch)
-                if failed:
-                    raise GenerationError(f"the local model failed to read the prompt ({failed})")
+        with self.lock:
+            prompt = self.read_prompt(messages, room=max_tokens)
             written: list[int] = []
             shown = ""
             for pos in range(len(prompt), len(prompt) + max_tokens):
