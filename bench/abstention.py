@@ -4,7 +4,7 @@ The 130 dev questions are split into halves A and B (fixed seed). Archive W_A is
 without the gold articles of A's questions (and any near-duplicate copies), W_B the other way
 round; so every question is asked once where its article is gone and once where it is there
 (the 130 gold articles are all distinct). The answerer runs against each archive with
-abstention switched off, recording the signals of index/abstain.py and the answer it would
+abstention switched off, recording the signals of index/read/abstain.py and the answer it would
 give; a logistic rule is then fitted on those signals with 5-fold cross-validation (both
 instances of a question in one fold), its bias set for 96% answered on the fitting folds.
 
@@ -44,8 +44,10 @@ from typing import Any
 import numpy as np
 
 from newsdesk.config import Settings
-from newsdesk.index import extractive
-from newsdesk.index.abstain import (
+from newsdesk.desk import Newsdesk
+from newsdesk.evaluate import Question, contains_gold, load_questions, normalize
+from newsdesk.index.read import extractive
+from newsdesk.index.read.abstain import (
     CALIBRATION,
     Calibration,
     Frequencies,
@@ -55,11 +57,9 @@ from newsdesk.index.abstain import (
     should_abstain,
     signals,
 )
-from newsdesk.index.answer import Answerer, strip_markers
-from newsdesk.index.desk import Newsdesk
-from newsdesk.index.embedder import SentenceTransformerEmbedder
-from newsdesk.index.evaluate import Question, contains_gold, load_questions, normalize
-from newsdesk.index.search import Hit
+from newsdesk.index.read.answerer import Answerer, strip_markers
+from newsdesk.index.search.hybrid import Hit
+from newsdesk.index.vectors.embedder import SentenceTransformerEmbedder
 
 DEV = Path(__file__).resolve().parents[1].parent / "shared" / "eval-dev"
 DEV_QUESTIONS = DEV / "questions.jsonl"
@@ -319,7 +319,7 @@ def report(d: Data) -> None:
         f"{(marked & a).sum()} of {(given & a).sum()} ({right} of them right), "
         f"withheld {(marked & ~a).sum()} of {(given & ~a).sum()}"
     )
-    print(f"\nfitted on all instances, to paste into index/abstain.py:\n{whole}")
+    print(f"\nfitted on all instances, to paste into index/read/abstain.py:\n{whole}")
 
 
 def main() -> None:

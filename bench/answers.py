@@ -28,19 +28,13 @@ from statistics import mean
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from newsdesk.config import Settings
-from newsdesk.index.answer import Answerer, check_question, narrow, strip_markers
-from newsdesk.index.dates import parse_dates
-from newsdesk.index.desk import Newsdesk
-from newsdesk.index.evaluate import (
-    Question,
-    contains_gold,
-    exact_match,
-    load_questions,
-    token_f1,
-)
-from newsdesk.index.extractive import WEIGHTS, ExtractiveReader, Weights, answer_kind
-from newsdesk.index.reader import Answer, Reading
-from newsdesk.ingest.archive import Filters
+from newsdesk.desk import Newsdesk
+from newsdesk.evaluate import Question, contains_gold, exact_match, load_questions, token_f1
+from newsdesk.index.read.answerer import Answerer, check_question, narrow, strip_markers
+from newsdesk.index.read.dates import parse_dates
+from newsdesk.index.read.extractive import WEIGHTS, ExtractiveReader, Weights, answer_kind
+from newsdesk.index.read.types import Answer, Reading
+from newsdesk.ingest.store.archive import Filters
 
 DEV = Path(__file__).resolve().parent.parent.parent / "shared" / "eval-dev" / "questions.jsonl"
 # The seed article's questions and what their answers must say (tests/test_answer.py); for

@@ -24,9 +24,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from newsdesk.bot.app import BotSettings, build_application, start_updates  # noqa: E402
 from newsdesk.config import Settings  # noqa: E402
-from newsdesk.index.desk import Newsdesk  # noqa: E402
+from newsdesk.desk import Newsdesk  # noqa: E402
 
-from fake_telegram import Call, FakeTelegram  # noqa: E402
+from fakes.telegram import Call, FakeTelegram  # noqa: E402
 
 SEED = ROOT.parents[0] / "shared" / "corpus" / "north-press-daraa-jassim.txt"
 SEED_QUESTIONS = [

@@ -22,10 +22,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from newsdesk.config import Settings
-from newsdesk.index.desk import Newsdesk
-from newsdesk.index.embedder import load_embedder
-from newsdesk.index.evaluate import evaluate, load_questions
-from newsdesk.index.indexer import passage_text
+from newsdesk.desk import Newsdesk
+from newsdesk.evaluate import evaluate, load_questions
+from newsdesk.index.vectors.embedder import load_embedder
+from newsdesk.index.vectors.sync import passage_text
 
 DEV = Path(__file__).resolve().parents[2] / "shared" / "eval-dev"
 COLUMNS = ("recall@1", "recall@5", "mrr", "contains_gold", "short_exact_match", "abstention_rate")

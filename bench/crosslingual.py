@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from newsdesk.config import Settings
-from newsdesk.index.desk import Newsdesk
-from newsdesk.index.embedder import load_embedder
+from newsdesk.desk import Newsdesk
+from newsdesk.index.vectors.embedder import load_embedder
 from newsdesk.ingest.readers import read_inputs
 
 ROOT = Path(__file__).resolve().parents[1]

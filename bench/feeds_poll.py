@@ -22,9 +22,9 @@ sys.path.insert(1, str(ROOT / "tests"))  # the tests' local feed server
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from newsdesk.config import Settings  # noqa: E402
-from newsdesk.index.desk import Newsdesk  # noqa: E402
+from newsdesk.desk import Newsdesk  # noqa: E402
 
-from feedkit import FeedServer, item, rss  # noqa: E402
+from fakes.feeds import FeedServer, item, rss  # noqa: E402
 
 
 def timed(label: str, desk: Newsdesk, expect: str) -> float:

@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from newsdesk.config import Settings
-from newsdesk.index.alerts import KEYWORD_BONUS, Matcher
-from newsdesk.index.desk import Newsdesk
+from newsdesk.desk import Newsdesk
+from newsdesk.index.stories.matching import KEYWORD_BONUS, Matcher
 
 DEV = Path(__file__).resolve().parents[2] / "shared" / "eval-dev"
 BONUSES = (0.0, 0.1, 0.2, 0.3, 0.5)

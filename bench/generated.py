@@ -20,7 +20,7 @@ from pathlib import Path
 from statistics import median
 
 from newsdesk import Newsdesk, Settings
-from newsdesk.index.evaluate import (
+from newsdesk.evaluate import (
     Question,
     contains_gold,
     exact_match,
@@ -28,7 +28,7 @@ from newsdesk.index.evaluate import (
     percentile,
     token_f1,
 )
-from newsdesk.index.reader import Answer, strip_markers
+from newsdesk.index.read.types import Answer, strip_markers
 
 DEV = Path(__file__).resolve().parents[2] / "shared" / "eval-dev" / "questions.jsonl"
 

@@ -16,9 +16,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from newsdesk.config import Settings
-from newsdesk.index.desk import Newsdesk
-from newsdesk.index.embedder import SentenceTransformerEmbedder
-from newsdesk.index.indexer import passage_text
+from newsdesk.desk import Newsdesk
+from newsdesk.index.vectors.embedder import SentenceTransformerEmbedder
+from newsdesk.index.vectors.sync import passage_text
 from newsdesk.ingest.readers import read_inputs
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "eval-dev" / "corpus.jsonl"

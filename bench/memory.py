@@ -30,9 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from newsdesk.config import Settings
-from newsdesk.index.desk import Newsdesk
-from newsdesk.index.embedder import Embedder, model_path
-from newsdesk.index.indexer import ENCODE_SLICE
+from newsdesk.desk import Newsdesk
+from newsdesk.index.vectors.embedder import Embedder, model_path
+from newsdesk.index.vectors.sync import ENCODE_SLICE
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "eval-dev" / "corpus.jsonl"
 

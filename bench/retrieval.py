@@ -16,9 +16,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from newsdesk.config import Settings
-from newsdesk.index.desk import Newsdesk
-from newsdesk.index.embedder import SentenceTransformerEmbedder
-from newsdesk.index.search import Mode
+from newsdesk.desk import Newsdesk
+from newsdesk.index.search.hybrid import Mode
+from newsdesk.index.vectors.embedder import SentenceTransformerEmbedder
 
 DEV = Path(__file__).resolve().parents[2] / "shared" / "eval-dev"
 MODES: tuple[Mode, ...] = ("keyword", "dense", "hybrid")

@@ -28,9 +28,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import faiss
 
-from newsdesk.index.embedder import SentenceTransformerEmbedder
-from newsdesk.index.ivf import build_ivf, lists_for
-from newsdesk.index.vectors import VectorIndex
+from newsdesk.index.vectors.embedder import SentenceTransformerEmbedder
+from newsdesk.index.vectors.faiss import VectorIndex
+from newsdesk.index.vectors.ivf import build_ivf, lists_for
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 NOISE = 0.6  # length of the noise added to a unit vector before normalising again
@@ -40,7 +40,7 @@ K = 10
 READER = """
 import sys, numpy as np
 from pathlib import Path
-from newsdesk.index.vectors import VectorIndex
+from newsdesk.index.vectors.faiss import VectorIndex
 index = VectorIndex.load(Path(sys.argv[1]), int(sys.argv[2]), mapped=sys.argv[3] == "1",
                          probes=int(sys.argv[4]))
 for q in np.load(sys.argv[5]):

@@ -1,6 +1,6 @@
 """A learned short-answer span scorer, measured against the rules: 5-fold CV by question.
 
-The rules of index/spans.py make one guess per shape of question. Here every plausible span of
+The rules of index/read/spans.py make one guess per shape of question. Here every plausible span of
 the sentences the reader chooses is a candidate (the spans the question's grammar places,
 names, numbers, dates, noun phrases and their heads, e.g. "vegans" for "which diners …?"),
 described by features meant to hold for news questions in general (below), and a linear score
@@ -34,17 +34,17 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.answers import Row, folds
-from newsdesk.index.evaluate import exact_match, token_f1
-from newsdesk.index.extractive import ExtractiveReader, answer_kind
-from newsdesk.index.phrases import phrase_spans
-from newsdesk.index.search import STOPWORDS
-from newsdesk.index.spans import Kind, asked_words, clean_span, find_span, spans, stem
+from newsdesk.evaluate import exact_match, token_f1
+from newsdesk.index.read.extractive import ExtractiveReader, answer_kind
+from newsdesk.index.read.phrases import phrase_spans
+from newsdesk.index.read.spans import Kind, asked_words, clean_span, find_span, spans, stem
+from newsdesk.text.terms import STOPWORDS
 
 L2 = 0.3
 
 # Feature names, in the order of Span.features.
 FEATURES = (
-    "placed",  # the question's grammar puts the answer here (index/phrases.py)
+    "placed",  # the question's grammar puts the answer here (index/read/phrases.py)
     "placed_first",  # ... and it is the grammar's first choice in this sentence
     "kind",  # a name / number / date, as the question asks for
     "name",  # a run of capitalised words
@@ -61,7 +61,7 @@ FEATURES = (
     "first",  # opens the sentence
     "top",  # from the best sentence
     "lag",  # how far its sentence scores below the best one
-    "rule",  # the span the rules of index/spans.py (find_span) pick in this sentence
+    "rule",  # the span the rules of index/read/spans.py (find_span) pick in this sentence
     "proper",  # a capitalised span for a noun usually answered by a name ("which country")
     "common",  # a lower-case span for a head noun that is not ("which diners")
     "inside",  # lies within a span the grammar places ("Andy Robinson" in "appointed X as …")

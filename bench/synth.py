@@ -26,8 +26,8 @@ import time
 from pathlib import Path
 
 from newsdesk.config import Settings
-from newsdesk.index.llm import ChatMessage, load_chat_model
-from newsdesk.ingest.chunk import split_sentences
+from newsdesk.index.generate.llm import ChatMessage, load_chat_model
+from newsdesk.text.sentences import split_sentences
 
 DEV = Path(__file__).resolve().parents[2] / "shared" / "eval-dev"
 SYSTEM = (

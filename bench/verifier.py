@@ -1,6 +1,6 @@
 """What a language model that reads the question and the answer together adds to abstention.
 
-The abstention rule (index/abstain.py) weighs cheap signals; no model reads the question beside
+The abstention rule (index/read/abstain.py) weighs cheap signals; no model reads the question beside
 the sentences it is answered with. This asks the packaged Qwen2.5-Coder-1.5B (`make llm`)
 whether the answer's sentences state the answer to the question, for every instance
 bench/abstention.py recorded (each dev question once with its article withheld, once with it
@@ -36,9 +36,9 @@ from bench.abstention import (
     logistic,
 )
 from newsdesk.config import Settings
-from newsdesk.index.abstain import CALIBRATION, Signals, margin
-from newsdesk.index.generate import judge_prompt, off_the_point
-from newsdesk.index.llm import LocalModel, packaged_gguf
+from newsdesk.index.generate.llm import LocalModel, packaged_gguf
+from newsdesk.index.generate.writer import judge_prompt, off_the_point
+from newsdesk.index.read.abstain import CALIBRATION, Signals, margin
 
 NO_ANSWER = -4.0
 # Cross-validated figures move by a few points with the split into folds: these splits, averaged.
@@ -47,7 +47,8 @@ SPLITS = range(9, 14)
 
 class Judge:
     """The packaged model's yes-minus-no logit for newsdesk's judge question (does the
-    passage answer the question? index/generate.py), where newsdesk reads the word it writes."""
+    passage answer the question? index/generate/writer.py), where newsdesk reads the word it
+    writes."""
 
     def __init__(self, settings: Settings) -> None:
         self.model = LocalModel(packaged_gguf(settings.llm_cache), threads=settings.llm_threads)
@@ -136,7 +137,8 @@ def main() -> None:
     band = (margins >= 0) & (margins < CALIBRATION.doubt)
     kept = (margins >= 0) & ~(band & (verdict < 0))
     print(rate("shipped rule, unsure answers judged (verdict < 0)", d, [kept], float(band.mean())))
-    # What newsdesk does with them (index/generate.py): the model writes its reply, read for "no".
+    # What newsdesk does with them (index/generate/writer.py): the model writes its reply,
+    # read for "no".
     said_no = np.array(
         [
             bool(b) and off_the_point(judge.model, r["query"], r["answer"].split("\n", 1)[-1])

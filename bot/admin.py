@@ -11,12 +11,11 @@ from typing import Any
 
 from telegram import Update
 
+from newsdesk import KIND_BY_EXTENSION
+from newsdesk.bot.format import esc, ingest_html
+from newsdesk.bot.replies import reply_pieces, typing
+from newsdesk.bot.state import BotContext
 from newsdesk.errors import ArticleNotFound
-from newsdesk.ingest.readers import KIND_BY_EXTENSION
-
-from .format import esc, ingest_html
-from .replies import reply_pieces, typing
-from .state import BotContext
 
 ONLY_ADMINS = (
     "Sorry, only the archive's admins can add or delete articles. "

@@ -23,12 +23,11 @@ from telegram.ext import (
     filters,
 )
 
+from newsdesk import Newsdesk
+from newsdesk.bot import admin, callbacks, feeds, follows, handlers
+from newsdesk.bot.state import App, BotContext, BotState
 from newsdesk.config import BotSettings
 from newsdesk.errors import NewsdeskError
-from newsdesk.index.desk import Newsdesk
-
-from . import admin, callbacks, feeds, follows, handlers
-from .state import App, BotContext, BotState
 
 log = logging.getLogger(__name__)
 # Edited messages are left alone: re-answering an edited question would surprise.

@@ -12,12 +12,11 @@ from telegram import (
     Update,
 )
 
+from newsdesk import Answer
+from newsdesk.bot.format import answer_html, esc, link, sources_html, split_html
+from newsdesk.bot.replies import reply_pieces
+from newsdesk.bot.state import BotContext
 from newsdesk.errors import EmptyArchiveError, QueryError
-from newsdesk.index.answer import Answer
-
-from .format import answer_html, esc, link, sources_html, split_html
-from .replies import reply_pieces
-from .state import BotContext
 
 
 async def button(update: Update, context: BotContext) -> None:

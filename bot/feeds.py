@@ -8,14 +8,13 @@ import logging
 from telegram import Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 
+from newsdesk import Feed
+from newsdesk.bot.admin import admin_only
+from newsdesk.bot.follows import alert_html
+from newsdesk.bot.format import bullet_list, esc
+from newsdesk.bot.replies import reply_pieces
+from newsdesk.bot.state import BotContext
 from newsdesk.errors import FeedError, NewsdeskError
-from newsdesk.ingest.feeds import Feed
-
-from .admin import admin_only
-from .follows import alert_html
-from .format import bullet_list, esc
-from .replies import reply_pieces
-from .state import BotContext
 
 log = logging.getLogger(__name__)
 

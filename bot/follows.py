@@ -5,15 +5,12 @@ from __future__ import annotations
 from telegram import Message, Update
 from telegram.constants import ChatType
 
+from newsdesk import AlertMessage, Article, TimelineEntry
+from newsdesk.bot.admin import is_admin
+from newsdesk.bot.format import bullet_list, esc, link
+from newsdesk.bot.replies import command_argument, reply_pieces
+from newsdesk.bot.state import BotContext
 from newsdesk.errors import EmptyArchiveError, FollowNotFound, QueryError
-from newsdesk.index.timeline import TimelineEntry
-from newsdesk.ingest.archive import Article
-from newsdesk.ingest.follows import AlertMessage
-
-from .admin import is_admin
-from .format import bullet_list, esc, link
-from .replies import command_argument, reply_pieces
-from .state import BotContext
 
 FOLLOW_USAGE = (
     "Usage: <code>/follow &lt;topic&gt;</code>, e.g. <code>/follow Jassim clashes</code>: "

@@ -7,11 +7,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from newsdesk.index.answer import Answer, Source
-from newsdesk.ingest.archive import ArchiveStats, Article
-from newsdesk.ingest.pipeline import IngestReport
-
-from .i18n import say
+from newsdesk import Answer, ArchiveStats, Article, IngestReport, Source
+from newsdesk.bot.i18n import say
 
 MAX_MESSAGE = 4096  # Telegram's limit, in UTF-16 code units of the text after entity parsing
 # A bare "<" or "&" never occurs in escaped text, but it still counts as one character.

@@ -14,10 +14,8 @@ from telegram import (
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from newsdesk.errors import EmptyArchiveError, NewsdeskError, QueryError, SearchIndexError
-from newsdesk.index.answer import FollowUp
-
-from .format import (
+from newsdesk import FollowUp
+from newsdesk.bot.format import (
     answer_html,
     bullet_list,
     count,
@@ -27,10 +25,11 @@ from .format import (
     sources_html,
     stats_html,
 )
-from .i18n import answer_buttons, language, say
-from .replies import command_argument, reply_pieces, typing, usage
-from .state import BotContext
-from .stream import stream_generated
+from newsdesk.bot.i18n import answer_buttons, language, say
+from newsdesk.bot.replies import command_argument, reply_pieces, typing, usage
+from newsdesk.bot.state import BotContext
+from newsdesk.bot.stream import stream_generated
+from newsdesk.errors import EmptyArchiveError, NewsdeskError, QueryError, SearchIndexError
 
 log = logging.getLogger(__name__)
 

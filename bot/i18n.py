@@ -7,8 +7,7 @@ import re
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from newsdesk.index.reader import UNSURE
-from newsdesk.ingest.arabic import has_arabic
+from newsdesk import UNSURE, has_arabic
 
 _COMMAND = re.compile(r"^/\w+(?:@\w+)?")
 WORDS: dict[str, dict[str, str]] = {

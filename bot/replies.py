@@ -10,9 +10,9 @@ from telegram import Chat, InlineKeyboardMarkup, Message
 from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
 
-from .format import esc, split_html
-from .i18n import say
-from .state import BotContext
+from newsdesk.bot.format import esc, split_html
+from newsdesk.bot.i18n import say
+from newsdesk.bot.state import BotContext
 
 TYPING_EVERY = 4.5  # seconds; Telegram shows "typing…" for about five
 

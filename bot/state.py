@@ -12,9 +12,8 @@ from typing import Any, TypeVar
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from newsdesk import Answer, Newsdesk
 from newsdesk.config import BotSettings
-from newsdesk.index.answer import Answer
-from newsdesk.index.desk import Newsdesk
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)

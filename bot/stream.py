@@ -18,10 +18,9 @@ from telegram import InlineKeyboardMarkup, Message
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 
-from newsdesk.index.generate import JUDGED_OUT, Writing
-
-from .format import answer_html, esc, split_html
-from .state import BotContext
+from newsdesk import JUDGED_OUT, Writing
+from newsdesk.bot.format import answer_html, esc, split_html
+from newsdesk.bot.state import BotContext
 
 log = logging.getLogger(__name__)
 DRAFT_EVERY = 1.0  # seconds between drafts in a private chat

@@ -29,3 +29,13 @@ class ReadFailure:
 
     origin: str
     reason: str
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of an article, with its character offsets in the article text."""
+
+    seq: int
+    start: int
+    end: int
+    text: str

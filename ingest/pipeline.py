@@ -6,10 +6,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from newsdesk.config import Settings
-
-from .archive import Archive, StoreResult
-from .chunk import Chunk, TokenCounter, approx_tokens, chunk_text
-from .models import RawArticle, ReadFailure
+from newsdesk.ingest.chunk import TokenCounter, approx_tokens, chunk_text
+from newsdesk.ingest.models import Chunk, RawArticle, ReadFailure
+from newsdesk.ingest.store.archive import Archive, StoreResult
 
 
 @dataclass

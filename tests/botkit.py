@@ -13,9 +13,9 @@ import pytest
 from telegram.ext import Application
 
 from newsdesk.bot.app import BotSettings, build_application, start_updates
-from newsdesk.index.desk import Newsdesk
+from newsdesk.desk import Newsdesk
 
-from fake_telegram import Call, FakeTelegram
+from fakes.telegram import Call, FakeTelegram
 
 TOKEN = "123456:AAHbotkit-Secret_Token-0123456789abc"
 BOT_NAME = "newsdesk_test_bot"

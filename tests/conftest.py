@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from newsdesk.config import Settings
-from newsdesk.index.desk import Newsdesk
-from newsdesk.index.embedder import SentenceTransformerEmbedder, load_embedder
+from newsdesk.desk import Newsdesk
+from newsdesk.index.vectors.embedder import SentenceTransformerEmbedder, load_embedder
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # The bot tests' fixtures (fake Telegram server, seeded archive) live in tests/botkit.py.
@@ -25,7 +25,7 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 # The seed article as the repository ships it in sample/ (a copy of ../shared/corpus/'s).
 SEED = Path(__file__).resolve().parents[1] / "sample" / "north-press-daraa-jassim.txt"
 # The command line in a process of its own, as a user runs it.
-NEWSDESK = [sys.executable, "-c", "from newsdesk.bot.cli import main; main()"]
+NEWSDESK = [sys.executable, "-c", "from newsdesk.cli.main import main; main()"]
 SEED_TITLE = "Residents, local groups abort ISIS emirate in Syria’s Daraa"
 DATA = Path(__file__).parent / "data"
 

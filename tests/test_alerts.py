@@ -8,13 +8,13 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from newsdesk.bot.cli import cli
-from newsdesk.index.desk import Newsdesk
-from newsdesk.ingest.follows import CHECKED_KEY
+from newsdesk.cli.main import cli
+from newsdesk.desk import Newsdesk
+from newsdesk.ingest.store.follows import CHECKED_KEY
 
 from botkit import running_bot, said, until
-from fake_telegram import FakeTelegram
-from feedkit import FeedServer, item, rss
+from fakes.feeds import FeedServer, item, rss
+from fakes.telegram import FakeTelegram
 
 ALICE = FakeTelegram.user(42, "Alice", "alice")
 JASSIM = item(

@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from newsdesk.bot.cli_answer import ask_cmd
-from newsdesk.bot.clikit import Context
+from newsdesk.cli.answer import ask_cmd
+from newsdesk.cli.kit import Context
 from newsdesk.config import Settings
+from newsdesk.desk import Newsdesk
 from newsdesk.errors import EmptyArchiveError, QueryError
-from newsdesk.index.answer import (
+from newsdesk.index.read.answerer import (
     NOTHING,
     UNSURE,
     Answer,
@@ -23,14 +24,13 @@ from newsdesk.index.answer import (
     FollowUp,
     format_answer_text,
 )
-from newsdesk.index.desk import Newsdesk
-from newsdesk.index.embedder import SentenceTransformerEmbedder
-from newsdesk.index.extractive import ExtractiveReader, full_name
-from newsdesk.index.phrases import phrase_spans
-from newsdesk.index.reader import Reading
-from newsdesk.index.search import Hit
-from newsdesk.index.spans import Kind, best_span, find_span, question_kind, spans, stem
-from newsdesk.ingest.archive import Article
+from newsdesk.index.read.extractive import ExtractiveReader, full_name
+from newsdesk.index.read.phrases import phrase_spans
+from newsdesk.index.read.spans import Kind, best_span, find_span, question_kind, spans, stem
+from newsdesk.index.read.types import Reading
+from newsdesk.index.search.hybrid import Hit
+from newsdesk.index.vectors.embedder import SentenceTransformerEmbedder
+from newsdesk.ingest.store.archive import Article
 
 from conftest import SEED
 

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from newsdesk import Newsdesk, Settings
-from newsdesk.ingest.arabic import fold, skeleton
-from newsdesk.ingest.archive import Archive
-from newsdesk.ingest.chunk import split_sentences
 from newsdesk.ingest.models import RawArticle
 from newsdesk.ingest.readers import read_inputs
+from newsdesk.ingest.store.archive import Archive
+from newsdesk.text.arabic import fold, skeleton
+from newsdesk.text.sentences import split_sentences
 
 from conftest import SEED, HashingEmbedder
 

@@ -12,8 +12,8 @@ from newsdesk.bot.callbacks import INLINE_OFF
 from newsdesk.bot.format import answer_html, visible_len
 from newsdesk.bot.i18n import WORDS
 from newsdesk.config import Settings
-from newsdesk.index.answer import UNSURE, Answerer
-from newsdesk.index.desk import Newsdesk
+from newsdesk.desk import Newsdesk
+from newsdesk.index.read.answerer import UNSURE, Answerer
 from newsdesk.ingest.models import RawArticle
 
 from botkit import (
@@ -25,7 +25,7 @@ from botkit import (
     reply_to,
     running_bot,
 )
-from fake_telegram import Call, FakeTelegram
+from fakes.telegram import Call, FakeTelegram
 
 ALICE = FakeTelegram.user(42, "Alice", "alice")
 

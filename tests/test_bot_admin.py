@@ -17,9 +17,9 @@ import pytest
 from newsdesk.bot import app as bot_app
 from newsdesk.bot.admin import ONLY_ADMINS
 from newsdesk.bot.app import build_application
-from newsdesk.bot.cli_bot import settings_from_env
+from newsdesk.cli.bot import settings_from_env
+from newsdesk.desk import Newsdesk
 from newsdesk.errors import NewsdeskError
-from newsdesk.index.desk import Newsdesk
 
 from botkit import (
     ADMIN_ID,
@@ -32,7 +32,7 @@ from botkit import (
     reply_to,
     running_bot,
 )
-from fake_telegram import FakeTelegram
+from fakes.telegram import FakeTelegram
 
 ADMIN = FakeTelegram.user(ADMIN_ID, "Admin", "admin")
 MALLORY = FakeTelegram.user(66, "Mallory")
@@ -155,7 +155,7 @@ def test_settings_from_the_environment() -> None:
 
 # The lead registers bot_cmd as `newsdesk bot`; here it runs on its own, as click would.
 BOT_COMMAND = (
-    "from newsdesk.bot.cli_bot import bot_cmd; from newsdesk.bot.clikit import Context; "
+    "from newsdesk.cli.bot import bot_cmd; from newsdesk.cli.kit import Context; "
     "from newsdesk.config import Settings; "
     "bot_cmd.main(['-v'] if {verbose} else [], obj=Context(Settings.from_env()), "
     "prog_name='newsdesk bot')"

@@ -7,15 +7,15 @@ import click
 import pytest
 
 from newsdesk.bot.admin import ONLY_ADMINS
-from newsdesk.bot.cli_bot import settings_from_env
 from newsdesk.bot.follows import GROUP_ADMINS_ONLY
-from newsdesk.index.desk import Newsdesk
-from newsdesk.ingest.follows import QueuedAlert
+from newsdesk.cli.bot import settings_from_env
+from newsdesk.desk import Newsdesk
 from newsdesk.ingest.models import RawArticle
+from newsdesk.ingest.store.follows import QueuedAlert
 
 from botkit import ADMIN_ID, TOKEN, running_bot, said, until
-from fake_telegram import FakeTelegram
-from feedkit import FeedServer, item, rss
+from fakes.feeds import FeedServer, item, rss
+from fakes.telegram import FakeTelegram
 
 ADMIN = FakeTelegram.user(ADMIN_ID, "Admin", "admin")
 ALICE = FakeTelegram.user(42, "Alice", "alice")

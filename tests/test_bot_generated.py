@@ -8,12 +8,12 @@ from dataclasses import replace
 import pytest
 
 from newsdesk.bot.i18n import say
-from newsdesk.index.desk import Newsdesk
-from newsdesk.index.reader import NOTHING
+from newsdesk.desk import Newsdesk
+from newsdesk.index.read.types import NOTHING
 
 from botkit import buttons, reply_to, running_bot
-from fake_openai import FakeOpenAI, Reply
-from fake_telegram import FakeTelegram
+from fakes.openai import FakeOpenAI, Reply
+from fakes.telegram import FakeTelegram
 
 ALICE = FakeTelegram.user(42, "Alice", "alice")
 GROUP = -1001234567890

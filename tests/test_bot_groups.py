@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from newsdesk.bot import replies
-from newsdesk.index.answer import Answer
-from newsdesk.index.desk import Newsdesk
-from newsdesk.index.generate import Writing
+from newsdesk.desk import Newsdesk
+from newsdesk.index.generate.writer import Writing
+from newsdesk.index.read.answerer import Answer
 
 from botkit import (
     ANSWER_NAME,
@@ -24,7 +24,7 @@ from botkit import (
     reply_to,
     running_bot,
 )
-from fake_telegram import FakeTelegram
+from fakes.telegram import FakeTelegram
 
 GROUP = -1001234567890
 ALICE = FakeTelegram.user(42, "Alice", "alice")

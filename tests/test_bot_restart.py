@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from newsdesk.index.desk import Newsdesk
+from newsdesk.desk import Newsdesk
 
 from botkit import running_bot
-from fake_telegram import Call, FakeTelegram
+from fakes.telegram import Call, FakeTelegram
 
 ALICE = FakeTelegram.user(42, "Alice", "alice")
 

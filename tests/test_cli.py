@@ -10,9 +10,9 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
-from newsdesk.bot.cli import cli
+from newsdesk.cli.main import cli
 from newsdesk.config import Settings
-from newsdesk.index.embedder import SentenceTransformerEmbedder
+from newsdesk.index.vectors.embedder import SentenceTransformerEmbedder
 
 from conftest import SEED, SEED_TITLE, SHARED
 

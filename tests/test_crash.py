@@ -12,10 +12,10 @@ import time
 from pathlib import Path
 
 from newsdesk.config import Settings
+from newsdesk.desk import Newsdesk
 from newsdesk.errors import ArchiveError
-from newsdesk.index.desk import Newsdesk
-from newsdesk.index.embedder import SentenceTransformerEmbedder
-from newsdesk.ingest.archive import Archive
+from newsdesk.index.vectors.embedder import SentenceTransformerEmbedder
+from newsdesk.ingest.store.archive import Archive
 
 from conftest import NEWSDESK
 

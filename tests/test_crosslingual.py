@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from newsdesk import Newsdesk, Settings
-from newsdesk.index.indexer import SYNC_BATCH
-from newsdesk.index.vectors import VectorIndex
+from newsdesk.index.vectors.faiss import VectorIndex
+from newsdesk.index.vectors.sync import SYNC_BATCH
 
 from conftest import DATA, SEED, SEED_TITLE, SHARED, HashingEmbedder
 

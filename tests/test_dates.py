@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from newsdesk.index.dates import parse_dates
+from newsdesk.index.read.dates import parse_dates
 
 AS_OF = date(2022, 10, 27)  # a Thursday
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from newsdesk import Answer, ArticleNotFound, Newsdesk, Settings
-from newsdesk.index.answer import Source
+from newsdesk.index.read.answerer import Source
 
 from conftest import NEWSDESK, SEED, SEED_TITLE, HashingEmbedder
 

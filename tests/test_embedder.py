@@ -9,8 +9,8 @@ import sys
 import numpy as np
 import pytest
 
-from newsdesk.index.embedder import SentenceTransformerEmbedder
-from newsdesk.index.multilingual import MultilingualEmbedder
+from newsdesk.index.vectors.embedder import SentenceTransformerEmbedder
+from newsdesk.index.vectors.multilingual import MultilingualEmbedder
 
 TEXTS = [
     "Who was killed in Jassim?",
@@ -44,8 +44,8 @@ def test_the_multilingual_model_remembers_texts_it_embedded_correctly() -> None:
 def test_loading_the_model_maps_big_buffers() -> None:
     """glibc takes the fixed mmap threshold once the model is loaded (bench/README.md, memory)."""
     code = (
-        "from newsdesk.index.embedder import load_embedder; "
-        "from newsdesk.index.heap import large_allocations_mapped; "
+        "from newsdesk.index.vectors.embedder import load_embedder; "
+        "from newsdesk.index.vectors.malloc import large_allocations_mapped; "
         "load_embedder('all-MiniLM-L6-v2').encode(['a']); "
         "print(large_allocations_mapped())"
     )

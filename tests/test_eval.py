@@ -8,19 +8,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from newsdesk.bot.cli_answer import eval_cmd
-from newsdesk.bot.clikit import Context
+from newsdesk.cli.answer import eval_cmd
+from newsdesk.cli.kit import Context
 from newsdesk.config import Settings
-from newsdesk.index.answer import strip_markers
-from newsdesk.index.desk import Newsdesk
-from newsdesk.index.evaluate import (
-    contains_gold,
-    exact_match,
-    normalize,
-    percentile,
-    rank_of,
-    token_f1,
-)
+from newsdesk.desk import Newsdesk
+from newsdesk.evaluate import contains_gold, exact_match, normalize, percentile, rank_of, token_f1
+from newsdesk.index.read.answerer import strip_markers
 
 
 def test_squad_normalisation() -> None:

@@ -29,8 +29,8 @@ from telegram.ext import (
     filters,
 )
 
-from fake_telegram import DEFAULT_SPEC_PATH, FakeTelegram
-from fake_telegram_html import EntityParseError, parse_html
+from fakes.telegram import DEFAULT_SPEC_PATH, FakeTelegram
+from fakes.telegram_html import EntityParseError, parse_html
 
 TOKEN = "123456:TEST-token"
 ALICE_ID = 42

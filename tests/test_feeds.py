@@ -8,12 +8,12 @@ from dataclasses import replace
 import pytest
 
 from newsdesk.config import Settings
+from newsdesk.desk import Newsdesk
 from newsdesk.errors import FeedError, FeedNotFound
-from newsdesk.index.desk import Newsdesk
 from newsdesk.ingest.feeds import PollResult
 
 from conftest import HashingEmbedder
-from feedkit import ATOM_TYPE, FeedServer, atom, item, rss
+from fakes.feeds import ATOM_TYPE, FeedServer, atom, item, rss
 
 HOUR = 3600.0
 

@@ -11,13 +11,13 @@ import time
 
 from click.testing import CliRunner, Result
 
-from newsdesk.bot.cli import cli
+from newsdesk.cli.main import cli
 from newsdesk.config import Settings
-from newsdesk.index.desk import Newsdesk
-from newsdesk.index.embedder import SentenceTransformerEmbedder
+from newsdesk.desk import Newsdesk
+from newsdesk.index.vectors.embedder import SentenceTransformerEmbedder
 
 from conftest import NEWSDESK
-from feedkit import FeedServer, item, rss
+from fakes.feeds import FeedServer, item, rss
 
 
 def run(settings: Settings, *args: str) -> Result:

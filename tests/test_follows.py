@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from newsdesk.desk import Newsdesk
 from newsdesk.errors import FollowNotFound, QueryError
-from newsdesk.index.desk import Newsdesk
-from newsdesk.ingest.follows import CHECKED_KEY, QueuedAlert
 from newsdesk.ingest.models import RawArticle
+from newsdesk.ingest.store.follows import CHECKED_KEY, QueuedAlert
 
 CHAT, OTHER = 7, 8
 

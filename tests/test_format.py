@@ -8,9 +8,9 @@ import sys
 
 from newsdesk.bot.app import RedactToken
 from newsdesk.bot.format import answer_html, esc, link, split_html, visible_len
-from newsdesk.index.answer import UNSURE, Answer, Source
+from newsdesk.index.read.answerer import UNSURE, Answer, Source
 
-from fake_telegram_html import parse_html
+from fakes.telegram_html import parse_html
 
 NASTY = 'Tom & Jerry say "<b>hi</b>" — 1 < 2 > 0 &amp; ok'
 

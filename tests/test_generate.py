@@ -8,7 +8,8 @@ from dataclasses import replace
 import pytest
 
 from newsdesk.errors import GenerationError
-from newsdesk.index.generate import (
+from newsdesk.index.generate.llm import OpenAICompatible, chatml
+from newsdesk.index.generate.writer import (
     JUDGED_OUT,
     Numbered,
     Writing,
@@ -16,12 +17,11 @@ from newsdesk.index.generate import (
     number_passages,
     prompt,
 )
-from newsdesk.index.llm import OpenAICompatible, chatml
-from newsdesk.index.reader import NOTHING, Answer, source_of
-from newsdesk.index.search import Hit
-from newsdesk.ingest.archive import Article
+from newsdesk.index.read.types import NOTHING, Answer, source_of
+from newsdesk.index.search.hybrid import Hit
+from newsdesk.ingest.store.archive import Article
 
-from fake_openai import FakeOpenAI, Reply
+from fakes.openai import FakeOpenAI, Reply
 
 JASSIM = (
     "Local groups killed 15 ISIS militants, including nine leaders, among them "

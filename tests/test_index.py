@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from newsdesk.config import Settings
+from newsdesk.desk import Newsdesk
 from newsdesk.errors import EmptyArchiveError, ModelMismatchError, QueryError, SearchIndexError
-from newsdesk.index.desk import Newsdesk
-from newsdesk.index.embedder import SentenceTransformerEmbedder
-from newsdesk.index.search import latin_spellings, spelled_alike
-from newsdesk.ingest.archive import Filters
+from newsdesk.index.search.names import latin_spellings, spelled_alike
+from newsdesk.index.vectors.embedder import SentenceTransformerEmbedder
+from newsdesk.ingest.store.archive import Filters
 
 SEED_QUESTIONS = {
     "Who was killed in Jassim?": ["Ayoub al-Jebawi", "15 militants"],

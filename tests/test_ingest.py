@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from newsdesk.index.desk import Newsdesk
+from newsdesk.desk import Newsdesk
 
 from conftest import SEED, SEED_TITLE
 

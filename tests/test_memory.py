@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from newsdesk.ingest.archive import Archive
-from newsdesk.ingest.memory import DAY, ChatMemory
+from newsdesk.ingest.store.archive import Archive
+from newsdesk.ingest.store.chats import DAY, ChatMemory
 
 
 class Clock:

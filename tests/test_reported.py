@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from newsdesk.bot.format import answer_html
-from newsdesk.index.answer import format_answer_text
-from newsdesk.index.desk import Newsdesk
+from newsdesk.desk import Newsdesk
+from newsdesk.index.read.answerer import format_answer_text
 
 from conftest import SEED
 

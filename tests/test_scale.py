@@ -14,12 +14,12 @@ import pytest
 from test_index import SEED_QUESTIONS
 
 from newsdesk.config import Settings
+from newsdesk.desk import Newsdesk
 from newsdesk.errors import SearchIndexError
-from newsdesk.index.desk import Newsdesk
-from newsdesk.index.embedder import SentenceTransformerEmbedder
-from newsdesk.index.indexer import TRAINED_ON
-from newsdesk.index.ivf import build_ivf
-from newsdesk.index.vectors import VectorIndex
+from newsdesk.index.vectors.embedder import SentenceTransformerEmbedder
+from newsdesk.index.vectors.faiss import VectorIndex
+from newsdesk.index.vectors.ivf import build_ivf
+from newsdesk.index.vectors.sync import TRAINED_ON
 
 from conftest import SEED, HashingEmbedder
 
@@ -126,7 +126,7 @@ READER = """
 import sys
 from pathlib import Path
 import numpy as np
-from newsdesk.index.vectors import VectorIndex
+from newsdesk.index.vectors.faiss import VectorIndex
 
 index = VectorIndex.load(Path(sys.argv[1]), 32, mapped=True)
 status = dict(line.split(":", 1) for line in open("/proc/self/status"))

@@ -1,0 +1,1 @@
+"""Generated answers: language models, and the writer that checks what they write."""

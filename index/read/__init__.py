@@ -1,0 +1,1 @@
+"""Answers from passages: the Answerer, the extractive reader, its spans, abstention, dates."""

@@ -1,0 +1,1 @@
+"""Hybrid retrieval: dense and keyword search fused, and names spelled another way."""

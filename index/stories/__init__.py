@@ -1,0 +1,1 @@
+"""Stories over time: how well an article matches a followed topic, and timelines."""

@@ -1,0 +1,1 @@
+"""The SQLite archive: articles and chunks, feeds, follows and what the bot remembers."""
