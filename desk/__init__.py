@@ -31,9 +31,9 @@ from newsdesk.index.stories.timeline import TimelineEntry
 from newsdesk.ingest.feeds import PollResult
 from newsdesk.ingest.pipeline import IngestReport
 from newsdesk.ingest.readers import KIND_BY_EXTENSION
-from newsdesk.ingest.store.archive import ArchiveStats, Article, Filters
 from newsdesk.ingest.store.feeds import Feed
 from newsdesk.ingest.store.follows import AlertMessage, Follow
+from newsdesk.ingest.store.records import ArchiveStats, Article, Filters
 from newsdesk.text.arabic import has_arabic
 
 __all__ = [

@@ -15,7 +15,6 @@ from newsdesk.index.generate.llm import ChatModel, load_chat_model
 from newsdesk.index.generate.writer import GenerativeReader, Writing
 from newsdesk.index.read.answerer import Answer, Answerer, FollowUp
 from newsdesk.index.search.hybrid import Hit, Mode, Searcher
-from newsdesk.index.search.names import latin_spellings
 from newsdesk.index.stories.matching import Matcher, match_follows, topic_terms
 from newsdesk.index.stories.timeline import CANDIDATES_PER_LINE, TimelineEntry, build_timeline
 from newsdesk.index.vectors.base import StoreInfo
@@ -28,10 +27,12 @@ from newsdesk.ingest.models import RawArticle, ReadFailure
 from newsdesk.ingest.normalize import release_language_model
 from newsdesk.ingest.pipeline import IngestReport, ingest
 from newsdesk.ingest.readers import read_inputs
-from newsdesk.ingest.store.archive import Archive, ArchiveStats, Article, Filters, StoreResult
+from newsdesk.ingest.store.archive import Archive
 from newsdesk.ingest.store.chats import ChatMemory
 from newsdesk.ingest.store.feeds import Feed, FeedStore
 from newsdesk.ingest.store.follows import AlertMessage, Follow, FollowStore
+from newsdesk.ingest.store.records import ArchiveStats, Article, Filters, StoreResult
+from newsdesk.text.terms import clean_query
 
 
 @dataclass
@@ -65,6 +66,7 @@ class Newsdesk:
         self._embedder = embedder
         self._multilingual = multilingual
         self._indexer: Indexer | None = None
+        self._searcher: Searcher | None = None
         self._answerer: Answerer | None = None
         self._model: ChatModel | None = None
         self._loading = threading.RLock()
@@ -132,7 +134,9 @@ class Newsdesk:
         if self._answerer is None:
             with self._loading:
                 if self._answerer is None:
-                    answerer = Answerer(self, k=self.settings.answer_k)
+                    answerer = Answerer(
+                        self.searcher, self.archive.term_frequencies, k=self.settings.answer_k
+                    )
                     if self.settings.reader == "generative":
                         answerer.reader = GenerativeReader(
                             self.model,
@@ -213,10 +217,10 @@ class Newsdesk:
         per_story: int = 1,
         names: Sequence[str] | None = None,
     ) -> list[Hit]:
-        """The k best passages (default `Settings.search_k`); `names` as `names()` gave them."""
-        self.indexer.refresh()  # another process may have added articles since
-        return self.searcher().search(
-            query,
+        """The k best passages (default `Settings.search_k`); `names`: other spellings of the
+        query's names, as `searcher.names` gives them (looked up when not given)."""
+        return self.searcher.search(
+            clean_query(query),
             k or self.settings.search_k,
             filters=filters,
             mode=mode,
@@ -224,21 +228,16 @@ class Newsdesk:
             names=names,
         )
 
+    @property
     def searcher(self) -> Searcher:
-        """Hybrid search over the archive and its vector sets as they are now."""
-        indexer = self.indexer
-        multi = self.multilingual
-        second = (multi, indexer.multi) if multi is not None and indexer.multi else None
-        return Searcher(self.archive, self.embedder, indexer.vectors, multi=second)
-
-    def names(self, query: str) -> list[str]:
-        """The archive's Latin spellings of the query's Arabic names (جاسم → Jassim) and of
-        the names it spells otherwise (Jasim → Jassim)."""
-        return latin_spellings(self.archive, query)
-
-    def term_frequencies(self, terms: Sequence[str], cap: int) -> tuple[int, list[int]]:
-        """Passages in the archive, and passages holding each term (counted up to `cap`)."""
-        return self.archive.term_frequencies(terms, cap)
+        """Hybrid search over the archive and its vector sets (loaded on first use)."""
+        if self._searcher is None:
+            with self._loading:
+                if self._searcher is None:
+                    self._searcher = Searcher(
+                        self.archive, self.embedder, self.indexer, multi=self.multilingual
+                    )
+        return self._searcher
 
     # -- the archive ---------------------------------------------------------------------
 
@@ -345,7 +344,7 @@ class Newsdesk:
         self, *, chat_id: int | None, user_id: int | None, question: str, answer: str, rating: int
     ) -> None:
         """Record a 👍 (1) or 👎 (-1) on an answer."""
-        self.archive.add_feedback(
+        self.memory.feedback(
             chat_id=chat_id, user_id=user_id, question=question, answer=answer, rating=rating
         )
 
@@ -460,6 +459,8 @@ class Newsdesk:
                 settings=self.settings,
                 multi=self.multilingual,
             )
+            if self._searcher is not None:  # the answerer searches with it: same object
+                self._searcher.indexer = self._indexer
         return self._indexer.reindex(progress)
 
     def retrain(self) -> StoreInfo:

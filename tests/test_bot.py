@@ -390,7 +390,9 @@ async def test_long_answer_split_into_valid_messages(
 ) -> None:
     bot_desk.ingest_items(crew_reports())
     # The real answer path, allowed to quote a dozen sentences instead of three.
-    bot_desk.answerer = Answerer(bot_desk, k=12, max_sentences=12, max_chars=8000)
+    bot_desk.answerer = Answerer(
+        bot_desk.searcher, bot_desk.archive.term_frequencies, k=12, max_sentences=12, max_chars=8000
+    )
     question = "Which engineer repaired the Zarqa water plant after the flood?"
     expected = bot_desk.ask(question)
     assert visible_len(answer_html(expected)) > 4096 and len(expected.sources) >= 8

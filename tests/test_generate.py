@@ -19,7 +19,7 @@ from newsdesk.index.generate.writer import (
 )
 from newsdesk.index.read.types import NOTHING, Answer, source_of
 from newsdesk.index.search.hybrid import Hit
-from newsdesk.ingest.store.archive import Article
+from newsdesk.ingest.store.records import Article
 
 from fakes.openai import FakeOpenAI, Reply
 

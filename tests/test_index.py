@@ -12,7 +12,7 @@ from newsdesk.desk import Newsdesk
 from newsdesk.errors import EmptyArchiveError, ModelMismatchError, QueryError, SearchIndexError
 from newsdesk.index.search.names import latin_spellings, spelled_alike
 from newsdesk.index.vectors.embedder import SentenceTransformerEmbedder
-from newsdesk.ingest.store.archive import Filters
+from newsdesk.ingest.store.records import Filters
 
 SEED_QUESTIONS = {
     "Who was killed in Jassim?": ["Ayoub al-Jebawi", "15 militants"],

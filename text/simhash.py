@@ -5,9 +5,12 @@ from __future__ import annotations
 import hashlib
 import re
 
-BANDS = 4  # 4 bands of 16 bits: any two hashes within 3 bits share at least one band exactly
+BANDS = 4
 BAND_BITS = 64 // BANDS
 NEAR_DUPLICATE_BITS = 6
+# Two hashes up to 6 bits apart need not share a band exactly (one differing bit in each of
+# the 4 bands is 4 bits), but one of their bands is at most one bit apart: a look-up that
+# probes each band with its one-bit neighbours finds every near copy (up to 7 bits apart).
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
@@ -27,6 +30,12 @@ def bands(h: int) -> list[int]:
     """The hash cut into BANDS integers, each indexed in SQLite for candidate look-up."""
     mask = (1 << BAND_BITS) - 1
     return [(h >> (i * BAND_BITS)) & mask for i in range(BANDS)]
+
+
+def probes(h: int) -> list[list[int]]:
+    """For each band, the values a near copy's band may have: this one and its one-bit
+    neighbours."""
+    return [[b, *(b ^ 1 << bit for bit in range(BAND_BITS))] for b in bands(h)]
 
 
 def to_signed(h: int) -> int:

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from newsdesk.errors import QueryError
 from newsdesk.text import arabic
 
 MAX_QUERY_CHARS = 2000  # the model reads 256 word pieces; more text only costs time
-
-
 MAX_TERMS = 32
-
-
 STOPWORDS = frozenset(
     """a an the and or but if of at by for with about against between into through during before
     after above below to from up down in out on off over under again further then once here there
@@ -27,17 +24,19 @@ STOPWORDS = frozenset(
     ثم قد لقد كان كانت يكون مع هذا هذه ذلك تلك بين بعد قبل عند كل أي لم لن إن أن""".split()
 )
 
-
 _TERM = re.compile(r"\w+", re.UNICODE)
 
 
-def query_terms(query: str) -> list[str]:
+# Search, the names lookup, the reader and abstention each want the question's terms: one
+# question's are worked out once.
+@lru_cache(maxsize=256)
+def query_terms(query: str) -> tuple[str, ...]:
     """Content words of a query (Arabic ones folded), stop words dropped (kept when nothing
     else is left)."""
     # Folded before splitting: Arabic diacritics are not word characters to a regex.
     words = [w for w in _TERM.findall(arabic.fold(query.lower())) if len(w) > 1 or w.isdigit()]
     content = [w for w in words if w not in STOPWORDS] or words
-    return list(dict.fromkeys(content))[:MAX_TERMS]
+    return tuple(dict.fromkeys(content))[:MAX_TERMS]
 
 
 def clean_query(query: str) -> str:

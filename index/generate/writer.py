@@ -19,7 +19,7 @@ from newsdesk.errors import GenerationError
 from newsdesk.index.generate.llm import ChatMessage, ChatModel
 from newsdesk.index.read.types import Answer, Reader, Reading, nothing, source_of, strip_markers
 from newsdesk.index.search.hybrid import Hit
-from newsdesk.ingest.store.archive import Article
+from newsdesk.ingest.store.records import Article
 from newsdesk.text.terms import STOPWORDS
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ from typing import Protocol
 
 from newsdesk.index.read.spans import stem, stems
 from newsdesk.index.search.hybrid import Hit
-from newsdesk.ingest.store.archive import Article
+from newsdesk.ingest.store.records import Article
 from newsdesk.text import arabic
 from newsdesk.text.terms import query_terms
 

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Protocol
 
 from newsdesk.errors import QueryError
+from newsdesk.index.read.abstain import Frequencies
 from newsdesk.index.read.dates import DateRange, parse_dates
 from newsdesk.index.read.extractive import WEIGHTS, Candidate, ExtractiveReader, Weights
 from newsdesk.index.read.types import (
@@ -23,7 +24,7 @@ from newsdesk.index.read.types import (
     strip_markers,
 )
 from newsdesk.index.search.hybrid import Hit
-from newsdesk.ingest.store.archive import Filters
+from newsdesk.ingest.store.records import Filters
 from newsdesk.text.terms import STOPWORDS, clean_query, query_terms
 
 __all__ = [
@@ -54,25 +55,21 @@ _FOLLOW_WORDS = frozenset("else another others more that it this them they those
 
 
 class Retriever(Protocol):
-    """What answering needs from the desk: passages, each with its similarity to the query."""
+    """What answering needs to find passages: hybrid search, and names spelled otherwise."""
 
     def search(
         self,
         query: str,
-        k: int | None = None,
+        k: int = ...,
         *,
         filters: Filters = ...,
         per_story: int = ...,
         names: Sequence[str] | None = ...,
     ) -> list[Hit]: ...
 
-    def term_frequencies(self, terms: Sequence[str], cap: int) -> tuple[int, list[int]]:
-        """Passages in the archive, and passages holding each term (counted up to `cap`)."""
-        ...
-
     def names(self, query: str) -> list[str]:
         """The archive's spellings of the query's names: Latin ones of its Arabic names, and
-        those of names it spells otherwise (Newsdesk.names)."""
+        those of names it spells otherwise (Searcher.names)."""
         ...
 
 
@@ -96,11 +93,13 @@ def check_question(question: str, context: FollowUp | None = None) -> str:
 
 
 class Answerer:
-    """Answers questions from one desk; holds no per-question state, so threads may share it."""
+    """Answers questions from what a retriever finds; holds no per-question state, so threads
+    may share it."""
 
     def __init__(
         self,
-        desk: Retriever,
+        retriever: Retriever,
+        term_frequencies: Frequencies,
         *,
         k: int = 12,
         per_story: int = 2,
@@ -109,10 +108,10 @@ class Answerer:
         weights: Weights = WEIGHTS,
         reader: Reader | None = None,
     ) -> None:
-        self.desk, self.k, self.per_story = desk, k, per_story
+        self.retriever, self.k, self.per_story = retriever, k, per_story
         # A generative reader falls back on this one, so it is always at hand.
         self.extractive = ExtractiveReader(
-            desk.term_frequencies, max_sentences=max_sentences, max_chars=max_chars, weights=weights
+            term_frequencies, max_sentences=max_sentences, max_chars=max_chars, weights=weights
         )
         self.reader: Reader = reader or self.extractive
 
@@ -144,7 +143,7 @@ class Answerer:
         query = self.query(asked, context)
         # The reader looks for an Arabic name's Latin spelling in English passages (search
         # adds it to the keyword query itself; a multilingual embedding of it reads worse).
-        spellings = self.desk.names(query)
+        spellings = self.retriever.names(query)
         names = [n for n in spellings if n not in query.lower()]
         attempts = [narrow(filters, dates)] if not dates.empty else []
         # A bare year ("in 2005") may be the event's, not the article's: try without it too.
@@ -153,7 +152,7 @@ class Answerer:
         answer: Answer | None = None
         reading: Reading | None = None
         for attempt in attempts:
-            hits = self.desk.search(
+            hits = self.retriever.search(
                 query, self.k, filters=attempt, per_story=self.per_story, names=spellings
             )
             # Only spellings the passages hold: the others are mostly other words of the same
@@ -179,16 +178,6 @@ class Answerer:
         own = set(query_terms(question))
         borrowed = [t for t in query_terms(context.question) if t not in own]
         return " ".join([question, *borrowed])
-
-    def choose(self, candidates: list[Candidate]) -> list[Candidate]:
-        """The extractive reader's choice of sentences (see ExtractiveReader.choose)."""
-        return self.extractive.choose(candidates)
-
-    def compose(
-        self, question: str, query: str, hits: list[Hit], chosen: list[Candidate]
-    ) -> Answer:
-        """The extractive reader's answer from chosen sentences (see ExtractiveReader.compose)."""
-        return self.extractive.compose(question, query, hits, chosen)
 
 
 def _leans_on(question: str) -> bool:

@@ -31,7 +31,7 @@ from newsdesk.index.read.spans import (
 )
 from newsdesk.index.read.types import Answer, Reading, nothing, ranking, source_of, strip_markers
 from newsdesk.index.search.hybrid import Hit
-from newsdesk.ingest.store.archive import Article
+from newsdesk.ingest.store.records import Article
 from newsdesk.text import arabic
 from newsdesk.text.sentences import split_sentences
 from newsdesk.text.terms import query_terms

@@ -185,14 +185,6 @@ def spans(sentence: str, kind: Kind, common: frozenset[str] = frozenset()) -> li
     return [m.span() for m in pattern.finditer(sentence) if m.group().strip()]
 
 
-def best_span(
-    sentence: str, kind: Kind | None, question: str, avoid: str | None = None
-) -> str | None:
-    """The span the question asks for (see find_span)."""
-    found = find_span(sentence, kind, question, avoid)
-    return found[0] if found else None
-
-
 def find_span(
     sentence: str,
     kind: Kind | None,

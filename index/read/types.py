@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Protocol
 
 from newsdesk.index.search.hybrid import Hit
-from newsdesk.ingest.store.archive import Article
+from newsdesk.ingest.store.records import Article
 
 NOTHING = "I found nothing in the archive about that."
 UNSURE = "The archive may not answer this; the nearest it has:"

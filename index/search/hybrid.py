@@ -13,10 +13,11 @@ from newsdesk.index.search.names import latin_spellings
 from newsdesk.index.vectors.base import VectorStore
 from newsdesk.index.vectors.embedder import Embedder
 from newsdesk.index.vectors.multilingual import on_minilm_scale
-from newsdesk.index.vectors.sync import passage_text
-from newsdesk.ingest.store.archive import Archive, Article, ChunkHit, Filters
+from newsdesk.index.vectors.sync import Indexer, passage_text
+from newsdesk.ingest.store.archive import Archive
+from newsdesk.ingest.store.records import Article, ChunkHit, Filters
 from newsdesk.text import arabic
-from newsdesk.text.terms import clean_query, query_terms
+from newsdesk.text.terms import query_terms
 
 Mode = Literal["hybrid", "dense", "keyword"]
 RRF_K = 60  # the usual constant of reciprocal rank fusion
@@ -65,19 +66,36 @@ def is_english(article: Article) -> bool:
 
 
 class Searcher:
-    """Hybrid search over one archive and its vector index, and the multilingual set
-    (its model and store) when there is one."""
+    """Hybrid search over one archive and the vector sets its indexer keeps: MiniLM's, and
+    the multilingual one when there is a `multi` model for it."""
 
     def __init__(
         self,
         archive: Archive,
         embedder: Embedder,
-        vectors: VectorStore,
+        indexer: Indexer,
         *,
-        multi: tuple[Embedder, VectorStore] | None = None,
+        multi: Embedder | None = None,
     ) -> None:
-        self.archive, self.embedder, self.vectors = archive, embedder, vectors
-        self.multi = multi
+        self.archive, self.embedder, self.indexer = archive, embedder, indexer
+        self.multi_embedder = multi
+
+    @property
+    def vectors(self) -> VectorStore:
+        return self.indexer.vectors
+
+    @property
+    def multi(self) -> tuple[Embedder, VectorStore] | None:
+        """The multilingual model and its vector set, when both are there."""
+        store = self.indexer.multi
+        if self.multi_embedder is None or store is None:
+            return None
+        return self.multi_embedder, store
+
+    def names(self, query: str) -> list[str]:
+        """The archive's spellings of the query's names: Latin ones of its Arabic names, and
+        those of names it spells otherwise (`latin_spellings`)."""
+        return latin_spellings(self.archive, query)
 
     def dense(
         self, vector: np.ndarray, k: int, filters: Filters, store: VectorStore | None = None
@@ -136,21 +154,23 @@ class Searcher:
         per_story: int = 1,
         names: Sequence[str] | None = None,
     ) -> list[Hit]:
-        """The k best passages; a story (an article and its copies) gets `per_story` first.
-        `names` are the query's `latin_spellings` where the caller has them already."""
-        query = clean_query(query)
+        """The k best passages of a clean query (`clean_query`); a story (an article and its
+        copies) gets `per_story` first. `names` are the query's `names()` where the caller has
+        them already."""
         if self.archive.is_empty():
             raise EmptyArchiveError("the archive is empty")
+        self.indexer.refresh()  # another process may have added articles since
+        second = self.multi
         english = not arabic.has_arabic(query)
         # A name may be spelled otherwise in the archive: جاسم or Jasim → Jassim.
         if names is None:
-            names = latin_spellings(self.archive, query)
+            names = self.names(query)
         # MiniLM reads the archive's spelling beside the asker's ("Isrel" finds nothing);
         # the multilingual model reads an Arabic question better without Latin names.
         seen_as = " ".join([query, *names]) if english else query
         # MiniLM's similarity is read only where question and passage are English, so an
         # Arabic question skips it when the multilingual set can stand in.
-        use_minilm = mode != "keyword" and (english or self.multi is None)
+        use_minilm = mode != "keyword" and (english or second is None)
         vector = self.embedder.encode([seen_as])[0] if use_minilm else None
         # MiniLM reads English only: its ranking of an Arabic question is noise (it found 0
         # of 5 seed passages, ../shared/MODELS.md).
@@ -158,12 +178,8 @@ class Searcher:
         multi_vector = None
         # An English question takes from the multilingual set only what MiniLM cannot read:
         # in an archive all in English, that second embedding (~35 ms) finds nothing.
-        if (
-            self.multi is not None
-            and mode != "keyword"
-            and (not english or self.archive.has_other_languages())
-        ):
-            multi_vector = self.multi[0].encode([query])[0]
+        if second and mode != "keyword" and (not english or self.archive.has_other_languages()):
+            multi_vector = second[0].encode([query])[0]
         multi = (
             self.multilingual(multi_vector, english, filters) if multi_vector is not None else []
         )

@@ -18,8 +18,9 @@ import numpy as np
 from newsdesk.errors import QueryError
 from newsdesk.index.vectors.embedder import Embedder
 from newsdesk.index.vectors.faiss import VectorIndex
-from newsdesk.ingest.store.archive import Archive, Article
+from newsdesk.ingest.store.archive import Archive
 from newsdesk.ingest.store.follows import Follow, FollowStore, QueuedAlert
+from newsdesk.ingest.store.records import Article
 from newsdesk.text.terms import STOPWORDS, clean_query
 
 KEYWORD_BONUS = 0.3  # per share of topic words found; calibrated by bench/follow_threshold.py

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 from newsdesk.index.search.hybrid import Hit
 from newsdesk.index.stories.matching import Matcher
-from newsdesk.ingest.store.archive import Archive, Article, Filters
+from newsdesk.ingest.store.archive import Archive
+from newsdesk.ingest.store.records import Article, Filters
 
 CANDIDATES_PER_LINE = 3  # passages searched per line wanted: some fall under the threshold
 

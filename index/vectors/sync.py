@@ -17,7 +17,8 @@ from newsdesk.index.vectors.embedder import Embedder
 from newsdesk.index.vectors.faiss import VectorIndex
 from newsdesk.index.vectors.ivf import build_ivf
 from newsdesk.index.vectors.malloc import release_freed
-from newsdesk.ingest.store.archive import Archive, Article, ChunkHit
+from newsdesk.ingest.store.archive import Archive
+from newsdesk.ingest.store.records import Article, ChunkHit
 
 Progress = Callable[[int], object]
 # Chunks embedded between two saves of the index: bounds the work a crash can lose.
@@ -293,9 +294,6 @@ class Indexer:
             return False
         trained_on = int(self.archive.get_meta(TRAINED_ON) or 0)
         return trained_on < RETRAIN_BELOW * len(self.vectors)
-
-    def info(self) -> StoreInfo:
-        return self.vectors.info()
 
     def check(self) -> CheckReport:
         with self._exclusive(write=False):

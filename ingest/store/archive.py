@@ -10,117 +10,28 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import sqlite_utils
 
 from newsdesk.errors import ArchiveError, ArticleNotFound
 from newsdesk.ingest.models import Chunk, RawArticle
+from newsdesk.ingest.store.records import (
+    ArchiveStats,
+    Article,
+    ChunkHit,
+    Filters,
+    Status,
+    StoreResult,
+)
 from newsdesk.ingest.store.schema import migrate
 from newsdesk.text import arabic
 from newsdesk.text import simhash as dedup
 
-Status = Literal["added", "updated", "unchanged"]
 OPEN_TIMEOUT = 30.0  # seconds to wait for another process to finish creating the archive
-
-
-@dataclass
-class Article:
-    """An article as stored in the archive."""
-
-    id: int
-    uid: str
-    title: str
-    text: str
-    external_id: str | None = None
-    url: str | None = None
-    date: str | None = None
-    source: str | None = None
-    place: str | None = None
-    author: str | None = None
-    language: str | None = None
-    metadata: dict[str, Any] = field(default_factory=dict)
-    origin: str | None = None
-    cluster_id: int | None = None
-    ingested_at: str = ""
-    updated_at: str = ""
-
-
-@dataclass
-class StoreResult:
-    """What storing one article did; `removed_chunk_ids` are vectors to drop from the index."""
-
-    status: Status
-    article_id: int
-    duplicate_of: int | None = None
-    removed_chunk_ids: list[int] = field(default_factory=list)
-
-
-@dataclass
-class ChunkHit:
-    """A chunk joined with the article it belongs to."""
-
-    chunk_id: int
-    text: str
-    start: int
-    end: int
-    article: Article
-
-
-@dataclass
-class ArchiveStats:
-    """What the archive holds."""
-
-    articles: int
-    outlets: int
-    earliest: str | None  # publication dates, ISO
-    latest: str | None
-    last_ingest: str | None
-    stories: int  # articles with their near-copies counted once
-    chunks: int
-    unindexed_chunks: int
-    top_outlets: dict[str, int]
-
-    @property
-    def dates(self) -> str:
-        """ "2022-10-01 to 2022-10-27", one date, or "no dates known"."""
-        if not self.earliest:
-            return "no dates known"
-        if self.latest and self.latest[:10] != self.earliest[:10]:
-            return f"{self.earliest[:10]} to {self.latest[:10]}"
-        return self.earliest[:10]
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Restrictions on which articles a search may return."""
-
-    since: str | None = None  # ISO date, inclusive
-    until: str | None = None  # ISO date, inclusive
-    source: str | None = None  # outlet, case-insensitive
-    language: str | None = None
-
-    def sql(self, alias: str = "a") -> tuple[str, list[Any]]:
-        """A SQL condition (always valid, "1" when empty) and its parameters."""
-        clauses, params = ["1"], []
-        if self.since:
-            clauses.append(f"{alias}.date >= ?")
-            params.append(self.since)
-        if self.until:
-            # Dates may carry a time; anything on the `until` day is still inside the range.
-            clauses.append(f"substr({alias}.date, 1, 10) <= ?")
-            params.append(self.until)
-        if self.source:
-            clauses.append(f"{alias}.source = ? COLLATE NOCASE")
-            params.append(self.source)
-        if self.language:
-            clauses.append(f"{alias}.language = ?")
-            params.append(self.language)
-        return " AND ".join(clauses), params
 
 
 def identity(article: RawArticle) -> str:
@@ -304,10 +215,13 @@ class Archive:
 
     def _near_duplicate(self, sh: int) -> tuple[int | None, int | None]:
         """(article id, cluster id) of an already stored near-copy of this text, if any."""
-        where = " OR ".join(f"sh{i} = ?" for i in range(dedup.BANDS))
+        probes = dedup.probes(sh)
+        where = " OR ".join(
+            f"sh{i} IN ({', '.join('?' * len(values))})" for i, values in enumerate(probes)
+        )
         for other_id, other_sh, cluster in self.db.execute(
             f"SELECT id, simhash, cluster_id FROM articles WHERE {where} ORDER BY id",
-            dedup.bands(sh),
+            [v for values in probes for v in values],
         ):
             if dedup.distance(sh, other_sh) <= dedup.NEAR_DUPLICATE_BITS:
                 return other_id, cluster
@@ -544,26 +458,6 @@ class Archive:
             unindexed_chunks=pending,
             top_outlets={name: n for name, n in outlets},
         )
-
-    def add_feedback(
-        self, *, chat_id: int | None, user_id: int | None, question: str, answer: str, rating: int
-    ) -> None:
-        with self._lock:
-            self.db.table("feedback").insert(
-                {
-                    "chat_id": chat_id,
-                    "user_id": user_id,
-                    "question": question,
-                    "answer": answer,
-                    "rating": rating,
-                    "created_at": _now(),
-                }
-            )
-
-    def iter_articles(self) -> Iterator[Article]:
-        with self._lock:
-            rows = list(self.db.query("SELECT * FROM articles ORDER BY id"))
-        return (_article(r) for r in rows)
 
 
 def _article(row: dict[str, Any]) -> Article:

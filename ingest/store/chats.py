@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from newsdesk.ingest.store.archive import Archive
@@ -71,6 +72,17 @@ class ChatMemory:
                 "INSERT OR IGNORE INTO bot_votes VALUES (?, ?, ?)", [chat_id, message_id, user_id]
             )
             return cursor.rowcount == 1
+
+    def feedback(
+        self, *, chat_id: int | None, user_id: int | None, question: str, answer: str, rating: int
+    ) -> None:
+        """Keep a 👍 (1) or 👎 (-1) on an answer, with the question and the answer it rates."""
+        row = {"chat_id": chat_id, "user_id": user_id, "question": question, "answer": answer}
+        created = datetime.now(UTC).isoformat(timespec="seconds")
+        with self.archive.transaction():
+            self.archive.db.table("feedback").insert(
+                row | {"rating": rating, "created_at": created}
+            )
 
     def take(self, scope: str, user_id: int, per_window: int, window: float = 60.0) -> float:
         """Spend one question of a sliding-window budget: 0.0 when allowed, else the seconds

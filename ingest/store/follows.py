@@ -14,7 +14,8 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from newsdesk.errors import ArticleNotFound, FollowNotFound
-from newsdesk.ingest.store.archive import Archive, Article
+from newsdesk.ingest.store.archive import Archive
+from newsdesk.ingest.store.records import Article
 
 HOUR = 3600.0
 CHECKED_KEY = "follows_checked_article"  # meta: the last article matched against follows
