@@ -180,6 +180,7 @@ def ingest_html(report: IngestReport, what: str, *, shown: int = 20) -> str:
     items: list[str] = []
     for o in report.outcomes:
         extra = f" (same story as #{o.duplicate_of})" if o.duplicate_of else ""
+        extra += f" (read as {esc(o.encoding)})" if o.encoding else ""
         items.append(f"{esc(o.status)} #{o.article_id}: {esc(o.title or o.origin)}{extra}")
     items += [f"failed: {esc(f.origin)}: {esc(f.reason)}" for f in report.failures]
     lines += items[:shown]

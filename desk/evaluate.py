@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import statistics
 import string
 import time
 from collections import Counter
@@ -69,10 +70,14 @@ def rank_of(doc_id: str | None, retrieved: Sequence[str | None]) -> int | None:
 
 
 def percentile(values: Sequence[float], q: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+    """The value below which a fraction `q` (a whole percentage: 0.5, 0.95) of the values lie,
+    0.0 for none. Interpolated between the two nearest values on the scale that runs from the
+    smallest to the largest (`statistics.quantiles`' "inclusive" method, numpy's default): the
+    values are all the latencies measured, not a sample of a wider population."""
+    if len(values) < 2:
+        return float(values[0]) if values else 0.0
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return [min(values), *cuts, max(values)][round(q * 100)]
 
 
 def load_questions(path: Path) -> Iterator[Question | str]:

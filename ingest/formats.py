@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
 import io
 import json
 import re
@@ -18,20 +17,12 @@ import trafilatura
 from trafilatura.settings import Document
 
 from newsdesk.errors import ReadError
+from newsdesk.ingest.encoding import codec_name, decode_leniently, decode_text, encoding_label
 from newsdesk.ingest.models import RawArticle, ReadFailure
 from newsdesk.ingest.normalize import clean_text
 
 Parsed = RawArticle | ReadFailure
 
-BINARY_REASON = "binary file, not text/HTML/JSON/feed"
-_BINARY_MAGIC = (b"%PDF-", b"PK\x03\x04", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"\x1f\x8b")
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
 _FRONT_KEYS = {"title", "date", "source", "url", "author", "place", "language"}
 # "DARAA, Syria (North Press) – ": an upper-case place, optional region, outlet, then a dash.
@@ -48,33 +39,6 @@ _OUTLETS = {"نورث برس": "North Press"}
 _BYLINE = re.compile(r"\(?\s*(?:Reporting|Reported|Writing|Written)\s+by\s+(?P<name>[^;()\n]+)")
 _MAX_TITLE_CHARS = 250
 _RECORD_FIELDS = ("title", "date", "source", "url", "language", "author", "place")
-
-
-def bom_encoding(data: bytes) -> str | None:
-    """The codec named by a leading byte-order mark, if there is one."""
-    return next((codec for bom, codec in _BOMS if data.startswith(bom)), None)
-
-
-def is_binary(data: bytes) -> bool:
-    """True for bytes that cannot be an article: NULs (outside UTF-16/32) or a known file magic."""
-    if bom_encoding(data) in ("utf-16", "utf-32"):
-        return False
-    return data.startswith(_BINARY_MAGIC) or b"\x00" in data[:8192]
-
-
-def decode_text(data: bytes, charset: str | None = None) -> str:
-    """Bytes to str: a BOM wins, then a declared charset, else strict UTF-8."""
-    encoding = bom_encoding(data) or charset or "utf-8"
-    try:
-        return data.decode(encoding)
-    except LookupError:
-        return decode_text(data)
-    except UnicodeDecodeError as err:
-        if encoding.replace("_", "-").lower() in ("utf-8", "utf8"):
-            raise ReadError(
-                f"not valid UTF-8 at byte {err.start} (is it Latin-1? re-save it as UTF-8)"
-            ) from None
-        raise ReadError(f"not valid {encoding} at byte {err.start}") from None
 
 
 def sniff(text: str) -> str:
@@ -153,10 +117,9 @@ def parse_html(data: bytes, charset: str | None = None, url: str | None = None) 
     """Main text and metadata of a web page, via trafilatura; `url` is the fallback URL."""
     declared = charset or html_charset(data)
     try:
-        page = decode_text(data, declared)
+        page, encoding = decode_text(data, declared)
     except ReadError:
-        # Undeclared non-UTF-8 HTML: browsers assume windows-1252, which never fails to decode.
-        page = data.decode("cp1252", "replace")
+        page, encoding = decode_leniently(data)  # a browser shows a page rather than refuse it
     document = _extract(page, url)
     if document is None and "<html" not in page[:4096].lower():
         # trafilatura rejects bare fragments such as "<p>…</p>"; a full document shell fixes that.
@@ -174,6 +137,7 @@ def parse_html(data: bytes, charset: str | None = None, url: str | None = None) 
         source=document.sitename,
         url=document.url or url,
         author=document.author,
+        encoding=encoding,
     )
 
 
@@ -284,6 +248,9 @@ def read_feed(
         return FeedDocument(feed.feed.get("title"), _ttl(feed.feed.get("ttl")), [])
     source = feed.feed.get("title")
     language = feed.feed.get("language")
+    # feedparser reads the XML declaration and the HTTP charset itself, and says what it used.
+    codec = codec_name(feed.get("encoding"))
+    encoding = encoding_label(codec) if codec and codec not in ("utf-8", "ascii") else None
     entries = []
     for number, entry in enumerate(feed.entries, start=1):
         article = RawArticle(
@@ -296,6 +263,7 @@ def read_feed(
             author=entry.get("author"),
             language=language,
             origin=f"{origin}#{number}",
+            encoding=encoding,
         )
         entries.append(FeedEntry(article, summary_only=not entry.get("content")))
     return FeedDocument(source, _ttl(feed.feed.get("ttl")), entries)

@@ -21,6 +21,9 @@ class RawArticle:
     language: str | None = None  # ISO 639-1, detected when not given
     metadata: dict[str, Any] = field(default_factory=dict)
     origin: str = ""  # where it came from: a path, "path:line", a URL or "stdin"
+    # The encoding its bytes were read in when not UTF-8 ("windows-1256"), for the ingest report.
+    # Not stored, and not part of the article: the same text re-saved as UTF-8 is unchanged.
+    encoding: str | None = None
 
 
 @dataclass

@@ -29,6 +29,7 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 _DEFAULT_A = datetime(2000, 1, 1, 0, 0, 0)
 _DEFAULT_B = datetime(2001, 2, 2, 1, 1, 1)
 _MIN_LANGID_CHARS = 20
+EMPTY_REASON = "empty article: no text"  # what is left once the text is cleaned
 
 
 def clean_text(text: str) -> str:

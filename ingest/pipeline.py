@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from newsdesk.config import Settings
 from newsdesk.ingest.chunk import TokenCounter, approx_tokens, chunk_text
 from newsdesk.ingest.models import Chunk, RawArticle, ReadFailure
-from newsdesk.ingest.store.archive import Archive, StoreResult
+from newsdesk.ingest.normalize import EMPTY_REASON, normalize
+from newsdesk.ingest.store.archive import Archive
+from newsdesk.ingest.store.records import StoreResult
 
 
 @dataclass
@@ -20,6 +22,7 @@ class Outcome:
     article_id: int
     title: str
     duplicate_of: int | None = None
+    encoding: str | None = None  # the encoding the input was read in, when not UTF-8
 
 
 @dataclass
@@ -58,6 +61,14 @@ def chunk_article(
     )
 
 
+def prepared(item: RawArticle | ReadFailure) -> RawArticle | ReadFailure:
+    """An article as it is stored: normalized, and a failure when no text is left."""
+    if isinstance(item, ReadFailure):
+        return item
+    article = normalize(item)
+    return article if article.text else ReadFailure(article.origin, EMPTY_REASON)
+
+
 def ingest(
     items: Iterable[RawArticle | ReadFailure],
     archive: Archive,
@@ -67,9 +78,10 @@ def ingest(
     on_stored: Callable[[RawArticle, StoreResult], object] | None = None,
     on_failure: Callable[[ReadFailure], object] | None = None,
 ) -> IngestReport:
-    """Store every article read; failures are collected, never raised."""
+    """Store every article read; failures are collected, never raised. Every article is
+    normalized here, whoever read it (files, feeds, a library caller's own RawArticles)."""
     report = IngestReport()
-    for item in items:
+    for item in map(prepared, items):
         if isinstance(item, ReadFailure):
             report.failures.append(item)
             if on_failure:
@@ -81,7 +93,14 @@ def ingest(
         if result.status != "unchanged":
             report.chunks += len(chunks)
         report.outcomes.append(
-            Outcome(item.origin, status, result.article_id, item.title or "", result.duplicate_of)
+            Outcome(
+                item.origin,
+                status,
+                result.article_id,
+                item.title or "",
+                result.duplicate_of,
+                item.encoding,
+            )
         )
         if on_stored:
             on_stored(item, result)

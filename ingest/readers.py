@@ -11,13 +11,17 @@ from typing import BinaryIO
 
 from newsdesk.config import Settings
 from newsdesk.errors import ReadError
-from newsdesk.ingest.fetch import fetch_url, format_size
-from newsdesk.ingest.formats import (
+from newsdesk.ingest.encoding import (
     BINARY_REASON,
-    Parsed,
     bom_encoding,
     decode_text,
+    encoding_label,
     is_binary,
+    stream_encoding,
+)
+from newsdesk.ingest.fetch import fetch_url, format_size
+from newsdesk.ingest.formats import (
+    Parsed,
     parse_feed,
     parse_html,
     parse_json,
@@ -26,9 +30,8 @@ from newsdesk.ingest.formats import (
     sniff,
 )
 from newsdesk.ingest.models import RawArticle, ReadFailure
-from newsdesk.ingest.normalize import normalize
+from newsdesk.ingest.normalize import EMPTY_REASON
 
-EMPTY_REASON = "empty article: no text"
 KIND_BY_EXTENSION = {
     ".txt": "text",
     ".md": "text",
@@ -78,10 +81,10 @@ def _safely(origin: str, items: Iterator[Parsed]) -> Iterator[RawArticle | ReadF
 
 
 def _finish(item: Parsed, origin: str) -> RawArticle | ReadFailure:
+    """The item labelled with where it came from (the ingest pipeline normalizes it)."""
     if isinstance(item, ReadFailure):
         return item
-    article = normalize(replace(item, origin=item.origin or origin))
-    return article if article.text else ReadFailure(article.origin, EMPTY_REASON)
+    return replace(item, origin=item.origin or origin)
 
 
 def _os_reason(err: OSError) -> str:
@@ -145,13 +148,15 @@ def _stream_jsonl(path: Path, settings: Settings) -> Iterator[Parsed]:
     """JSON Lines are read line by line: an archive export may dwarf one article's size limit."""
     limit = settings.max_input_bytes
     with path.open("rb") as handle:
-        head = handle.read(8192)
+        head = handle.read(64 * 1024)  # enough text for its encoding to show
         if not head.strip():
             raise ReadError(EMPTY_REASON)
         if is_binary(head):
             raise ReadError(BINARY_REASON)
         if bom_encoding(head) in ("utf-16", "utf-32"):
             raise ReadError("UTF-16/32 JSON Lines can't be read line by line; re-save as UTF-8")
+        codec = stream_encoding(head)
+        encoding = None if codec in ("utf-8", "utf-8-sig") else encoding_label(codec)
         handle.seek(0)
         number = 0
         # readline with a cap: one huge line must not be read into memory whole.
@@ -165,11 +170,12 @@ def _stream_jsonl(path: Path, settings: Settings) -> Iterator[Parsed]:
                 yield ReadFailure(origin, f"line is {too_big}")
                 continue
             try:
-                line = decode_text(raw)
-            except ReadError as err:
-                yield ReadFailure(origin, str(err))
+                line = raw.decode(codec)
+            except UnicodeDecodeError as err:
+                yield ReadFailure(origin, f"not valid {encoding_label(codec)} at byte {err.start}")
                 continue
-            yield from parse_jsonl(line.rstrip("\r\n"), str(path), first_line=number)
+            records = parse_jsonl(line.rstrip("\r\n"), str(path), first_line=number)
+            yield from _read_as(records, encoding)
 
 
 def _read_stream(stream: BinaryIO, settings: Settings) -> Iterator[Parsed]:
@@ -225,7 +231,7 @@ def _parse_bytes(
     if kind == "feed":
         yield from parse_feed(data, origin, content_type)
         return
-    text = decode_text(data, charset)
+    text, encoding = decode_text(data, charset)
     sniffed = sniff(text)
     if kind is None or (kind == "json" and sniffed == "jsonl"):
         kind = sniffed
@@ -234,8 +240,14 @@ def _parse_bytes(
     elif kind == "feed":
         yield from parse_feed(data, origin, content_type)
     elif kind == "json":
-        yield from parse_json(text, origin)
+        yield from _read_as(parse_json(text, origin), encoding)
     elif kind == "jsonl":
-        yield from parse_jsonl(text, origin)
+        yield from _read_as(parse_jsonl(text, origin), encoding)
     else:
-        yield parse_text(text)
+        yield from _read_as([parse_text(text)], encoding)
+
+
+def _read_as(items: Iterable[Parsed], encoding: str | None) -> Iterator[Parsed]:
+    """The articles, marked as read in `encoding` (None: UTF-8) for the ingest report."""
+    for item in items:
+        yield replace(item, encoding=encoding) if isinstance(item, RawArticle) else item

@@ -8,6 +8,7 @@ import pytest
 
 from newsdesk import Newsdesk, Settings
 from newsdesk.ingest.models import RawArticle
+from newsdesk.ingest.pipeline import prepared
 from newsdesk.ingest.readers import read_inputs
 from newsdesk.ingest.store.archive import Archive
 from newsdesk.text.arabic import fold, skeleton
@@ -35,7 +36,7 @@ def test_names_share_a_skeleton_across_scripts() -> None:
 
 
 def test_arabic_sentences_and_dateline() -> None:
-    [article] = list(read_inputs([str(ARABIC_SEED)], Settings()))
+    [article] = map(prepared, read_inputs([str(ARABIC_SEED)], Settings()))
     assert isinstance(article, RawArticle)
     assert article.source == "North Press" and article.place == "درعا"
     assert (article.title or "").startswith("الأهالي ومجموعات محلية")

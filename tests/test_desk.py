@@ -14,6 +14,7 @@ import pytest
 
 from newsdesk import Answer, ArticleNotFound, Newsdesk, Settings
 from newsdesk.index.read.answerer import Source
+from newsdesk.ingest.models import RawArticle
 
 from conftest import NEWSDESK, SEED, SEED_TITLE, HashingEmbedder
 
@@ -32,6 +33,28 @@ def test_facade_ingests_lists_gets_and_deletes(fast_desk: Newsdesk) -> None:
     assert fast_desk.stats().articles == 0 and fast_desk.check().ok
     with pytest.raises(ArticleNotFound):
         fast_desk.get(article.id)
+
+
+def test_a_library_callers_articles_are_normalized_like_read_ones(fast_desk: Newsdesk) -> None:
+    english = " ".join(
+        ["Shelling hit the town of Jassim in\u200b Daraa on Monday, medics said."] * 8
+    )
+    arabic = " ".join(["قصفت القوات مدينة جاسم في ريف درعا يوم الاثنين، وفق مصادر طبية محلية."] * 8)
+    items = [
+        RawArticle(f"  {english}\r\n", title=" Jassim  shelled ", external_id="en"),
+        RawArticle(arabic, title="قصف جاسم", external_id="ar"),
+        RawArticle(" \u200b \n ", title="Nothing", external_id="empty"),
+    ]
+    report = fast_desk.ingest_items(items, index=False)
+    assert report.summary()["added"] == 2 and [f.origin for f in report.failures] == [""]
+    en, ar = (fast_desk.get(ref) for ref in ("en", "ar"))
+    assert (en.language, ar.language) == ("en", "ar")
+    assert en.title == "Jassim shelled" and "\u200b" not in en.text and en.text == en.text.strip()
+    # An English article puts only its lead in the multilingual set; an Arabic one all of it.
+    multi = set(fast_desk.archive.multilingual_chunk_ids())
+    en_chunks = [c.chunk_id for c in fast_desk.archive.article_chunks(en.id)]
+    ar_chunks = [c.chunk_id for c in fast_desk.archive.article_chunks(ar.id)]
+    assert multi == {en_chunks[0], *ar_chunks} and len(en_chunks) > 1
 
 
 def test_feedback_is_stored(fast_desk: Newsdesk) -> None:

@@ -8,6 +8,8 @@ import socket
 import threading
 import time
 import unicodedata
+import zipfile
+import zlib
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -17,6 +19,7 @@ import pytest
 from newsdesk.config import Settings
 from newsdesk.ingest.models import RawArticle, ReadFailure
 from newsdesk.ingest.normalize import normalize, normalize_date
+from newsdesk.ingest.pipeline import prepared
 from newsdesk.ingest.readers import read_inputs
 
 SEED = Path(__file__).parents[2] / "shared/corpus/north-press-daraa-jassim.txt"
@@ -94,7 +97,8 @@ def failures(results: list[RawArticle | ReadFailure]) -> list[ReadFailure]:
 
 
 def read(*targets: str | Path, settings: Settings = SETTINGS) -> list[RawArticle | ReadFailure]:
-    return list(read_inputs([str(t) for t in targets], settings))
+    """What the inputs give, as the ingest pipeline stores it (normalized)."""
+    return [prepared(r) for r in read_inputs([str(t) for t in targets], settings)]
 
 
 def write(path: Path, content: str | bytes) -> Path:
@@ -115,6 +119,13 @@ ROUTES: dict[str, tuple[int, str, bytes, float]] = {
     "/records": (200, "application/json", json.dumps([{"id": 1, "text": PARAGRAPH}]).encode(), 0),
     "/big": (200, "text/plain", b"x" * 5000, 0),
     "/slow": (200, "text/plain", b"too late", 2.0),
+    # A server that says UTF-8 whatever the file: the text is in windows-1256.
+    "/mislabelled": (
+        200,
+        "text/plain; charset=utf-8",
+        f"{ARABIC_TITLE}\n\n{ARABIC_BODY}".encode("cp1256"),
+        0,
+    ),
 }
 
 
@@ -308,6 +319,14 @@ def test_declared_charset_is_honoured(tmp_path: Path, server: str) -> None:
 <body><article><p>Le caf\u00e9 du march\u00e9. {PARAGRAPH}</p></article></body></html>"""
     results = read(write(tmp_path / "cafe.htm", page.encode("cp1252")), f"{server}/latin1")
     assert [("café du marché" in a.text) for a in articles(results)] == [True, True]
+    # A page declared Latin-1 is read as its superset windows-1252, as browsers do.
+    assert [a.encoding for a in articles(results)] == ["windows-1252", "windows-1252"]
+
+
+def test_a_wrong_declared_charset_gives_way_to_detection(server: str) -> None:
+    [article] = read(f"{server}/mislabelled")
+    assert isinstance(article, RawArticle)
+    assert (article.title, article.encoding) == (ARABIC_TITLE, "windows-1256")
 
 
 def test_arabic_round_trips(tmp_path: Path) -> None:
@@ -357,7 +376,12 @@ BAD_INPUTS: list[tuple[str, bytes, str]] = [
     ("blob", b"abc\x00\x01\x02def", "binary file, not text/HTML/JSON/feed"),
     ("empty.txt", b"", "empty article: no text"),
     ("blank.md", b"  \n\n\t\n", "empty article: no text"),
-    ("latin1.txt", "Title\n\nLe café".encode("latin-1"), "not valid UTF-8 at byte 13"),
+    ("noise.txt", bytes(range(1, 256)) * 8, "not text in any known encoding"),
+    (
+        "damaged.txt",
+        "Café\n\nLe café crème".encode() + b" caf\xe9",
+        "not valid UTF-8 at byte 26, though the rest is (damaged?)",
+    ),
     ("nothing.html", b"<html><body><script>var a=1;</script></body></html>", "no article text"),
     ("broken.json", b'{"text": "unterminated', "invalid JSON"),
     ("broken.rss", b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</ch', "malformed"),
@@ -378,10 +402,61 @@ def test_bad_input_gives_one_failure_and_others_still_read(
     assert [a.title for a in articles(results)] == ["Good title"]
 
 
-def test_latin1_reason_suggests_a_fix(tmp_path: Path) -> None:
-    [failure] = read(write(tmp_path / "old.txt", "Caf\u00e9 society\n\nText".encode("latin-1")))
-    assert isinstance(failure, ReadFailure)
-    assert failure.reason == "not valid UTF-8 at byte 3 (is it Latin-1? re-save it as UTF-8)"
+def test_legacy_encodings_are_read_and_named(tmp_path: Path) -> None:
+    french = "Le café du marché\n\nLes habitants ont été réveillés très tôt près de l'hôpital."
+    found = read(
+        write(tmp_path / "ar.txt", f"{ARABIC_TITLE}\n\n{ARABIC_BODY}\n".encode("cp1256")),
+        write(tmp_path / "fr.txt", french.encode("latin-1")),
+        write(tmp_path / "utf8.txt", french.encode()),
+    )
+    arabic, latin1, utf8 = articles(found)
+    assert (arabic.title, arabic.language) == (ARABIC_TITLE, "ar")
+    assert arabic.text == unicodedata.normalize("NFC", ARABIC_BODY)
+    assert arabic.encoding == "windows-1256"
+    assert (
+        (latin1.title, latin1.text)
+        == (utf8.title, utf8.text)
+        == (
+            "Le café du marché",
+            "Les habitants ont été réveillés très tôt près de l'hôpital.",
+        )
+    )
+    # windows-1252 is the superset of Latin-1 that browsers read it as: the same letters.
+    assert (latin1.encoding, utf8.encoding) == ("windows-1252", None)
+
+
+def test_a_feed_says_the_encoding_its_xml_declares(tmp_path: Path) -> None:
+    feed = f"""<?xml version="1.0" encoding="windows-1256"?>
+<rss version="2.0"><channel><title>نورث برس</title>
+<item><title>{ARABIC_TITLE}</title><link>https://npasyria.com/86000/</link>
+<description>{ARABIC_BODY}</description></item></channel></rss>"""
+    [article] = articles(read(write(tmp_path / "npa.rss", feed.encode("cp1256"))))
+    assert (article.title, article.encoding) == (ARABIC_TITLE, "windows-1256")
+    assert articles(read(write(tmp_path / "utf8.rss", RSS)))[0].encoding is None
+
+
+def test_short_texts_in_a_legacy_encoding_are_read_as_the_likeliest(tmp_path: Path) -> None:
+    # A few letters fit many code pages: "é" is "й" in windows-1251 and "ι" in windows-1253.
+    cafe = write(tmp_path / "cafe.txt", "Café crème".encode("latin-1"))
+    # windows-1251 reads these bytes cleanly too ("МЗУг ПСЪЗ"), but Arabic is the likelier.
+    jassim = write(tmp_path / "jassim.txt", "جاسم درعا".encode("cp1256"))
+    assert [(a.text, a.encoding) for a in articles(read(cafe, jassim))] == [
+        ("Café crème", "windows-1252"),
+        ("جاسم درعا", "windows-1256"),
+    ]
+
+
+def test_real_binary_files_are_still_refused(tmp_path: Path) -> None:
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("story.txt", PARAGRAPH * 20)
+    zipped = write(tmp_path / "story.txt", packed.getvalue())
+    # A compressed stream without a file header or NUL bytes: only its look gives it away.
+    raw = write(tmp_path / "raw.txt", zlib.compress(PARAGRAPH.encode() * 20).replace(b"\0", b""))
+    assert [(f.origin, f.reason) for f in failures(read(zipped, raw))] == [
+        (str(zipped), "binary file, not text/HTML/JSON/feed"),
+        (str(raw), "not text in any known encoding (not valid UTF-8 at byte 1)"),
+    ]
 
 
 def test_byte_order_marks_are_fine(tmp_path: Path) -> None:
@@ -390,6 +465,7 @@ def test_byte_order_marks_are_fine(tmp_path: Path) -> None:
     utf16 = write(tmp_path / "utf16.txt", body.encode("utf-16"))
     found = read(utf8, utf16)
     assert [(a.title, a.text) for a in articles(found)] == [("BOM title", PARAGRAPH)] * 2
+    assert [a.encoding for a in articles(found)] == [None, "UTF-16"]
 
 
 def test_file_over_the_size_limit_is_not_read(tmp_path: Path) -> None:
@@ -432,7 +508,7 @@ def test_directory_is_read_recursively_skipping_hidden_and_unknown(tmp_path: Pat
 
 def test_stdin_is_sniffed() -> None:
     lines = b'{"id": 1, "text": "From a pipe."}\n{"id": 2, "text": "Another."}\n'
-    records = list(read_inputs(["-"], SETTINGS, stdin=io.BytesIO(lines)))
+    records = [prepared(r) for r in read_inputs(["-"], SETTINGS, stdin=io.BytesIO(lines))]
     assert [(a.external_id, a.origin) for a in articles(records)] == [
         ("1", "stdin:1"),
         ("2", "stdin:2"),
@@ -448,9 +524,11 @@ def test_jsonl_larger_than_the_limit_streams_record_by_record(tmp_path: Path) ->
     small = Settings(max_input_bytes=300)
     path = tmp_path / "export.jsonl"
     lines = [
-        json.dumps({"id": f"r{i}", "title": f"T{i}", "text": f"Story {i} " * 20}) for i in range(5)
+        json.dumps({"id": f"r{i}", "title": f"T{i}", "text": f"Café {i} " * 20}, ensure_ascii=False)
+        for i in range(5)
     ]
     lines.insert(2, json.dumps({"id": "big", "text": "x" * 400}))
+    # A UTF-8 file (its "é" say so) with one line in another encoding: that line fails alone.
     path.write_bytes("\n".join(lines).encode() + b'\n{"text": "caf\xe9"}\n')
     results = read(path, settings=small)
     assert [r.external_id for r in results if isinstance(r, RawArticle)] == [
@@ -459,4 +537,15 @@ def test_jsonl_larger_than_the_limit_streams_record_by_record(tmp_path: Path) ->
     failures = [r for r in results if isinstance(r, ReadFailure)]
     assert [f.origin for f in failures] == [f"{path}:3", f"{path}:7"]
     assert "over the 300 bytes limit" in failures[0].reason
-    assert failures[1].reason.startswith("not valid UTF-8")
+    assert failures[1].reason == "not valid UTF-8 at byte 13"
+
+
+def test_jsonl_in_a_legacy_encoding_is_read_line_by_line(tmp_path: Path) -> None:
+    records = [{"id": n, "title": ARABIC_TITLE, "text": ARABIC_BODY} for n in range(3)]
+    path = tmp_path / "export.jsonl"
+    lines = [json.dumps(r, ensure_ascii=False) for r in records]
+    path.write_bytes("\n".join(lines).encode("cp1256"))
+    found = articles(read(path, settings=Settings(max_input_bytes=1000)))
+    assert [(a.external_id, a.title, a.encoding) for a in found] == [
+        (str(n), ARABIC_TITLE, "windows-1256") for n in range(3)
+    ]

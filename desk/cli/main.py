@@ -80,11 +80,15 @@ def ingest_cmd(
         )
     else:
         for o in report.outcomes:
+            # Input that was not UTF-8: say which encoding it was read in, to check by eye.
+            read_as = f" (read as {o.encoding})" if o.encoding else ""
             if o.status == "duplicate":
                 click.echo(
                     f"duplicate: {o.origin} → article {o.article_id}, "
-                    f"same story as article {o.duplicate_of}"
+                    f"same story as article {o.duplicate_of}{read_as}"
                 )
+            elif read_as:
+                click.echo(f"{o.status}: {o.origin} → article {o.article_id}{read_as}")
         for f in report.failures:
             click.echo(f"failed: {f.origin}: {f.reason}", err=True)
         click.echo(", ".join(f"{v} {k}" for k, v in summary.items()))

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -21,6 +19,7 @@ import httpx
 
 from newsdesk.config import Settings
 from newsdesk.errors import GenerationError
+from newsdesk.ingest.store.files import atomic_path
 
 ChatMessage = dict[str, str]  # {"role": "system" | "user" | "assistant", "content": …}
 
@@ -57,18 +56,11 @@ def packaged_gguf(cache: Path) -> Path:
         raise GenerationError(
             f"the packaged language model is not installed; {INSTALL_HINT}"
         ) from None
-    target.parent.mkdir(parents=True, exist_ok=True)
     # Joined under a temporary name and renamed: a crash never leaves half a model behind.
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=_GGUF_NAME, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            for part in parts:
-                with part.open("rb") as f:
-                    shutil.copyfileobj(f, out, 16 * 1024 * 1024)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(target) as tmp, tmp.open("wb") as out:
+        for part in parts:
+            with part.open("rb") as f:
+                shutil.copyfileobj(f, out, 16 * 1024 * 1024)
     return target
 
 

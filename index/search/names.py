@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rapidfuzz.distance import Levenshtein
+
 from newsdesk.ingest.store.archive import Archive
 from newsdesk.text import arabic
 from newsdesk.text.terms import query_terms
@@ -35,12 +37,5 @@ def spelled_alike(a: str, b: str) -> bool:
     if a == b or a[:1] != b[:1]:
         return False
     most = 1 if len(a) <= 5 else 2
-    if abs(len(a) - len(b)) > most:
-        return False
-    # Levenshtein distance, row by row.
-    row = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        prev, row[0] = row[0], i
-        for j, cb in enumerate(b, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
-    return row[-1] <= most
+    # The cutoff lets rapidfuzz stop as soon as the distance is known to exceed `most`.
+    return Levenshtein.distance(a, b, score_cutoff=most) <= most

@@ -7,8 +7,6 @@ index with 8-bit scalar quantization (IVF-SQ8) past `Settings.vector_threshold` 
 
 from __future__ import annotations
 
-import os
-import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -19,6 +17,7 @@ import numpy as np
 
 from newsdesk.errors import SearchIndexError
 from newsdesk.index.vectors.base import StoreInfo
+from newsdesk.ingest.store.files import atomic_path
 
 _DIRECT_MAP: Any = faiss.DirectMap  # type: ignore[attr-defined]  # missing from faiss's stubs
 # A flat index file begins with its id map's tag; anything else newsdesk writes is an IVF.
@@ -77,25 +76,10 @@ class VectorIndex:
 
     def save(self, path: Path) -> None:
         """Write atomically: a crash leaves either the old file or the new one, never half."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        os.close(fd)
-        try:
+        with atomic_path(path) as tmp, self._lock:
             # Straight to the file: serializing to bytes first held two more copies of the
             # index in memory while it was written.
-            with self._lock:
-                faiss.write_index(self.index, tmp)
-            with open(tmp, "rb+") as f:
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+            faiss.write_index(self.index, str(tmp))
 
     def __len__(self) -> int:
         with self._lock:
