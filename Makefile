@@ -62,12 +62,12 @@ format: install
 	$(BIN)/ruff check --fix .
 
 bench: install
-	$(BIN)/python bench/ingest.py
-	$(BIN)/python bench/retrieval.py
-	$(BIN)/python bench/bot_load.py
-	$(BIN)/python bench/follow_threshold.py
-	$(BIN)/python bench/feeds_poll.py
-	$(BIN)/python bench/crosslingual.py
+	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.retrieval
+	$(BIN)/python -m bench.bot_load
+	$(BIN)/python -m bench.follow_threshold
+	$(BIN)/python -m bench.feeds_poll
+	$(BIN)/python -m bench.crosslingual
 
 # Resolve pyproject.toml's ranges afresh in a scratch venv and record what was installed.
 lock:

@@ -1,1 +1,2 @@
-"""Benchmarks; each module runs as a script (python bench/NAME.py) and prints its figures."""
+"""Benchmarks; each module runs from the project root as `python -m bench.NAME`, prints its
+figures and writes them to bench/results/NAME.json (bench/README.md)."""

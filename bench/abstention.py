@@ -8,23 +8,16 @@ abstention switched off, recording the signals of index/read/abstain.py and the 
 give; a logistic rule is then fitted on those signals with 5-fold cross-validation (both
 instances of a question in one fold), its bias set for 96% answered on the fitting folds.
 
-    python bench/abstention.py [--work build/withheld] [--refit]
+    python -m bench.abstention [--work build/withheld] [--refit] [--questions JSONL]
 
-Missing archives are built first (a full ingest, 4–10 min, then two copies with deletions).
-A rerun on existing archives (260 answers) took about 3 min on the 2-core machine under load
-7 from other work;
-`--refit` refits on the features JSONL of the last run in under a second.
+Missing archives are built first (a full ingest, 4–10 min, then two copies with deletions);
+a rerun on existing archives (260 answers) takes 2–4 minutes on the 2-core machine, and
+`--refit` refits on the features JSONL of the last run in under a second. Besides the rules it
+prints how many answers `Calibration.doubt` marks unsure. Current figures: bench/README.md,
+"Abstention calibration"; earlier ones: bench/HISTORY.md.
 
-Measured 2026-11-30 with the reader of issue 9's second round (figures and the fit in
-bench/README.md, "Abstention calibration"): 5-fold CV answered 0.954 of answerable questions
-and abstained on 0.731 of withheld ones (0.780 with the withheld questions another article
-answers right left out); support alone 0.962 / 0.685. A rerun took 257 s under load 10.
-Rerun after session 5's stems (quiet, 9 s): 0.954 / 0.738 (0.778 left out). It also prints how
-many answers `Calibration.doubt` marks unsure: 11 of 33 wrong answers to withheld questions,
-8 of 125 answers to answerable ones.
-
-The bench hooks `index.extractive.signals` and `index.extractive.should_abstain`: the reader
-must import both by these names and call them once per retrieval attempt.
+The bench hooks `newsdesk.index.read.extractive.signals` and `.should_abstain`: the reader must
+import both by these names and call them once per retrieval attempt.
 """
 
 from __future__ import annotations
@@ -43,9 +36,18 @@ from typing import Any
 
 import numpy as np
 
+from bench.common import (
+    DEV_CORPUS,
+    DEV_QUESTIONS,
+    Timer,
+    dev_set,
+    percentile,
+    read_jsonl,
+    save,
+)
 from newsdesk.config import Settings
 from newsdesk.desk import Newsdesk
-from newsdesk.evaluate import Question, contains_gold, load_questions, normalize
+from newsdesk.evaluate import Question, contains_gold, normalize
 from newsdesk.index.read import extractive
 from newsdesk.index.read.abstain import (
     CALIBRATION,
@@ -61,8 +63,6 @@ from newsdesk.index.read.answerer import Answerer, strip_markers
 from newsdesk.index.search.hybrid import Hit
 from newsdesk.index.vectors.embedder import SentenceTransformerEmbedder
 
-DEV = Path(__file__).resolve().parents[1].parent / "shared" / "eval-dev"
-DEV_QUESTIONS = DEV / "questions.jsonl"
 SEED = 9
 FOLDS = 5
 # Fit for a little more than the 95% target on the training folds: held-out answers run lower.
@@ -87,7 +87,7 @@ def build_full(home: Path, settings: Settings, embedder: SentenceTransformerEmbe
         return
     print(f"ingesting the dev corpus into {home} (about 4 minutes)", flush=True)
     with Newsdesk(settings.with_home(home), embedder=embedder) as desk:
-        desk.ingest([str(DEV / "corpus.jsonl")])
+        desk.ingest([str(DEV_CORPUS)])
 
 
 def build_withheld(
@@ -155,7 +155,7 @@ def record(answerer: Answerer, q: Question, answerable: bool) -> dict[str, Any]:
 
 
 def features(work: Path, out: Path, source: Path) -> list[dict[str, Any]]:
-    questions = [q for q in load_questions(source) if isinstance(q, Question)]
+    questions = dev_set(source)
     halves = split(questions)
     prefix = "withheld" if source == DEV_QUESTIONS else source.stem
     gold_of = {q.id: q.doc_id or "" for q in questions}
@@ -167,7 +167,7 @@ def features(work: Path, out: Path, source: Path) -> list[dict[str, Any]]:
         home = work / f"{prefix}_{name}"
         build_withheld(work / "full", home, {gold_of[i] for i in half}, embedder)
         with Newsdesk(Settings(home=home), embedder=embedder) as desk:
-            answerer = Answerer(desk)
+            answerer = desk.answerer  # the extractive reader (Settings.reader)
             for q in questions:
                 rows.append(record(answerer, q, q.id not in half) | {"archive": name})
     out.write_text("".join(json.dumps(r) + "\n" for r in rows))
@@ -193,7 +193,7 @@ class Data:
 def load(rows: list[dict[str, Any]], source: Path) -> Data:
     blank = asdict(Signals(-math.inf, 0.0, False))  # retrieval found nothing (a date filter)
     x = np.array([[float((r["signals"] or blank)[f]) for f in FEATURES] for r in rows])
-    questions = {q.id: q for q in load_questions(source) if isinstance(q, Question)}
+    questions = {q.id: q for q in dev_set(source)}
     right = [r["gold"] or recall(r["answer"], questions[r["id"]].answers) >= 0.6 for r in rows]
     return Data(
         np.array([r["id"] for r in rows]),
@@ -266,15 +266,23 @@ def only(x: np.ndarray, columns: list[int]) -> np.ndarray:
     return np.where(np.isin(np.arange(x.shape[1]), columns), x, 0.0)
 
 
-def row(label: str, d: Data, ok: np.ndarray) -> str:
+def rates(d: Data, ok: np.ndarray) -> dict[str, float]:
     """Answered share of answerable; abstained share of withheld, and of the withheld that an
     answer would have got wrong; gold-containment of the answerable answers given."""
     a, w = d.answerable, ~d.answerable
     wrong = w & ~d.right
-    return (
-        f"| {label} | {(ok & a).sum() / a.sum():.3f} | {(~ok & w).sum() / w.sum():.3f} | "
-        f"{(~ok & wrong).sum() / wrong.sum():.3f} | {d.gold[ok & a].mean():.3f} |"
-    )
+    return {
+        "answered": (ok & a).sum() / a.sum(),
+        "abstained": (~ok & w).sum() / w.sum(),
+        "abstained_where_wrong": (~ok & wrong).sum() / wrong.sum(),
+        "gold_in_answered": d.gold[ok & a].mean(),
+    }
+
+
+def row(label: str, d: Data, ok: np.ndarray, table: dict[str, dict[str, float]]) -> str:
+    """The table row of `rates`, kept in `table` under its label."""
+    r = table[label] = rates(d, ok)
+    return f"| {label} | " + " | ".join(f"{v:.3f}" for v in r.values()) + " |"
 
 
 def auc(score: np.ndarray, positive: np.ndarray) -> float:
@@ -283,24 +291,27 @@ def auc(score: np.ndarray, positive: np.ndarray) -> float:
     return float(((pos[:, None] > neg[None, :]) + 0.5 * (pos[:, None] == neg[None, :])).mean())
 
 
-def report(d: Data) -> None:
+def report(d: Data) -> dict[str, Any]:
+    """Print the figures; return them."""
     a = d.answerable
-    print(
-        f"withheld answered right from another article (abstention off): {d.right[~a].mean():.3f}"
-    )
+    table: dict[str, dict[str, float]] = {}
+    features: dict[str, dict[str, float]] = {}
+    right_elsewhere = d.right[~a].mean()
+    print(f"withheld answered right from another article (abstention off): {right_elsewhere:.3f}")
     print("\n| feature | AUC | abstained at 95% answered |\n|---|---|---|")
     for i, f in enumerate(FEATURES):
         v = d.x[:, i]
-        print(f"| {f} | {auc(v, a):.3f} | {(v[~a] < np.quantile(v[a], 0.05)).mean():.3f} |")
+        features[f] = {"auc": auc(v, a), "abstained": (v[~a] < np.quantile(v[a], 0.05)).mean()}
+        print(f"| {f} | {features[f]['auc']:.3f} | {features[f]['abstained']:.3f} |")
     print(
         "\n| rule | answered (answerable) | abstained (withheld) | abstained (withheld, "
         "answer would be wrong) | gold in answered |\n|---|---|---|---|---|"
     )
     for label, columns in (("support alone", [0]), ("support + cover + agree", [0, 1, 2])):
-        print(row(f"{label}, {FOLDS}-fold CV", d, cross_validate(d, columns)))
+        print(row(f"{label}, {FOLDS}-fold CV", d, cross_validate(d, columns), table))
         whole = fit(only(d.x, columns), a)
-        print(row(f"{label}, in-sample", d, answered(d.x, whole)))
-    print(row("shipped CALIBRATION, in-sample", d, answered(d.x, CALIBRATION)))
+        print(row(f"{label}, in-sample", d, answered(d.x, whole), table))
+    print(row("shipped CALIBRATION, in-sample", d, answered(d.x, CALIBRATION), table))
     # A withheld question that another article on the same story answers right is no
     # must-abstain: counted answerable (the rule refitted so), or left out of fit and score.
     for label, kept in (
@@ -308,7 +319,8 @@ def report(d: Data) -> None:
         ("answered right from another article left out", d.answerable | ~d.right),
     ):
         relabelled = subset(replace(d, answerable=d.answerable | d.right), kept)
-        print(row(f"3 signals, CV, {label}", relabelled, cross_validate(relabelled, [0, 1, 2])))
+        held = cross_validate(relabelled, [0, 1, 2])
+        print(row(f"3 signals, CV, {label}", relabelled, held, table))
     # Answers given near the line are marked as maybe not in the archive (Calibration.doubt).
     margins = np.array([margin(Signals(*x)) for x in d.x])
     given = margins >= 0
@@ -320,6 +332,19 @@ def report(d: Data) -> None:
         f"withheld {(marked & ~a).sum()} of {(given & ~a).sum()}"
     )
     print(f"\nfitted on all instances, to paste into index/read/abstain.py:\n{whole}")
+    return {
+        "withheld_right_from_another_article": right_elsewhere,
+        "features": features,
+        "rules": table,
+        "unsure": {
+            "answerable_marked": (marked & a).sum(),
+            "answerable_given": (given & a).sum(),
+            "answerable_marked_right": right,
+            "withheld_marked": (marked & ~a).sum(),
+            "withheld_given": (given & ~a).sum(),
+        },
+        "fit": asdict(whole),
+    }
 
 
 def main() -> None:
@@ -338,15 +363,23 @@ def main() -> None:
     args = parser.parse_args()
     name = "features" if args.questions == DEV_QUESTIONS else f"features-{args.questions.stem}"
     out = args.work / f"{name}.jsonl"
-    began = time.perf_counter()
+    figures: dict[str, Any] = {}
     if args.refit:
-        rows = [json.loads(line) for line in out.read_text().splitlines()]
+        rows = read_jsonl(out)
     else:
-        rows = features(args.work, out, args.questions)
-        print(f"features of {len(rows)} instances in {time.perf_counter() - began:.0f} s")
-        ms = sorted(r["signals_ms"] for r in rows)
-        print(f"signals(): p50 {ms[len(ms) // 2]:.1f} ms, p95 {ms[int(len(ms) * 0.95)]:.1f} ms")
-    report(load(rows, args.questions))
+        with Timer() as took:
+            rows = features(args.work, out, args.questions)
+        print(f"features of {len(rows)} instances in {took.seconds:.0f} s")
+        ms = [r["signals_ms"] for r in rows]
+        p50, p95 = percentile(ms, 0.5), percentile(ms, 0.95)
+        print(f"signals(): p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+        figures["signals_ms"] = {"p50": p50, "p95": p95}
+    figures |= {"instances": len(rows)} | report(load(rows, args.questions))
+    save(
+        "abstention" if name == "features" else f"abstention-{args.questions.stem}",
+        figures,
+        vars(args),
+    )
 
 
 if __name__ == "__main__":

@@ -1,15 +1,17 @@
 """Answer-reader experiments on cached retrieval: sentence weights by 5-fold CV.
 
 Retrieval runs once per question (`dump`), so trying reader settings takes seconds, not the
-minutes a full `newsdesk eval` takes. Abstention is calibrated by bench/abstention.py. From the
+minutes a full `newsdesk eval` takes. Abstention is calibrated by bench.abstention. From the
 project root:
 
-    python bench/answers.py dump --home DEV_HOME dev.pkl            # the dev questions
-    python bench/answers.py dump --home DEV_HOME seed-dev.pkl --questions seed
-    python bench/answers.py dump --home SEED_HOME seed.pkl --questions seed
-    python bench/answers.py cv dev.pkl seed-dev.pkl seed.pkl
-    python bench/answers.py errors dev.pkl [--show BUCKET]     # where the answers go wrong
-    python bench/answers.py transfer other.pkl dev.pkl seed-dev.pkl seed.pkl  # fit elsewhere
+    python -m bench.answers dump --home DEV_HOME dev.pkl            # the dev questions
+    python -m bench.answers dump --home DEV_HOME seed-dev.pkl --questions seed
+    python -m bench.answers dump --home SEED_HOME seed.pkl --questions seed
+    python -m bench.answers cv dev.pkl seed-dev.pkl seed.pkl
+    python -m bench.answers errors dev.pkl [--show BUCKET]     # where the answers go wrong
+    python -m bench.answers transfer other.pkl dev.pkl seed-dev.pkl seed.pkl  # fit elsewhere
+
+DEV_HOME holds the seed article and the dev corpus, SEED_HOME the seed article alone.
 """
 
 from __future__ import annotations
@@ -18,25 +20,23 @@ import argparse
 import itertools
 import pickle
 import random
-import sys
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from statistics import mean
+from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
+from bench.common import DEV_QUESTIONS, dev_set, save
 from newsdesk.config import Settings
 from newsdesk.desk import Newsdesk
-from newsdesk.evaluate import Question, contains_gold, exact_match, load_questions, token_f1
-from newsdesk.index.read.answerer import Answerer, check_question, narrow, strip_markers
+from newsdesk.evaluate import Question, contains_gold, exact_match, token_f1
+from newsdesk.index.read.answerer import check_question, narrow, strip_markers
 from newsdesk.index.read.dates import parse_dates
 from newsdesk.index.read.extractive import WEIGHTS, ExtractiveReader, Weights, answer_kind
 from newsdesk.index.read.types import Answer, Reading
-from newsdesk.ingest.store.archive import Filters
+from newsdesk.ingest.store.records import Filters
 
-DEV = Path(__file__).resolve().parent.parent.parent / "shared" / "eval-dev" / "questions.jsonl"
 # The seed article's questions and what their answers must say (tests/test_answer.py); for
 # "Who was killed in Jassim?" on the full archive, the first line must hold 15 and Jebawi.
 SEED = {
@@ -65,15 +65,13 @@ class Row:
 
 def dump(home: Path, out: Path, questions: str) -> None:
     with Newsdesk(Settings(home=home)) as desk:
-        answerer = Answerer(desk)
+        answerer = desk.answerer
         if questions == "seed":
-            items: list[Question | str] = [Question(q, q, a) for q, a in SEED.items()]
+            items = [Question(q, q, a) for q, a in SEED.items()]
         else:
-            items = list(load_questions(Path(questions)))
+            items = dev_set(Path(questions))
         rows = []
         for q in items:
-            if isinstance(q, str):
-                continue
             asked = check_question(q.question)
             dates = parse_dates(asked, q.as_of or date.today())
             query = dates.question if dates.strict else asked
@@ -161,22 +159,31 @@ def _objective(res: Scores, ids: list[int]) -> float:
     return mean(res[i]["contains"] + res[i]["short_f1"] for i in ids)
 
 
-def cv(dev: Path, seed_dev: Path, seed: Path) -> None:
+def cv(dev: Path, seed_dev: Path, seed: Path) -> dict[str, Any]:
     """Weights by 5-fold CV on contains-gold + short-answer F1, among those passing seed_ok."""
     rows = pickle.loads(dev.read_bytes())
     results = grid_scores(rows, seed_dev, seed)
     held: Scores = []
+    picks = []
     for fold in folds(len(rows)):
         train = [i for i in range(len(rows)) if i not in fold]
         best = max(sorted(results), key=lambda v: _objective(results[v], train))
-        print("fold pick", dict(zip(GRID, best, strict=True)))
+        picks.append(dict(zip(GRID, best, strict=True)))
+        print("fold pick", picks[-1])
         held += [results[best][i] for i in fold]
     best = max(sorted(results), key=lambda v: _objective(results[v], list(range(len(rows)))))
     print("held-out (pooled)", _summary(held))
     print("in-sample best", dict(zip(GRID, best, strict=True)), _summary(results[best]))
+    return {
+        "questions": len(rows),
+        "settings_passing_seed": len(results),
+        "held_out": _summary(held),
+        "fold_picks": picks,
+        "in_sample_best": dict(zip(GRID, best, strict=True)) | _summary(results[best]),
+    }
 
 
-def transfer(other: Path, dev: Path, seed_dev: Path, seed: Path) -> None:
+def transfer(other: Path, dev: Path, seed_dev: Path, seed: Path) -> dict[str, Any]:
     """Weights chosen on other questions (e.g. synthetic ones over articles no dev question
     asks about), scored on the dev questions: a test of the weights no dev answer chose."""
     train, rows = pickle.loads(other.read_bytes()), pickle.loads(dev.read_bytes())
@@ -185,10 +192,14 @@ def transfer(other: Path, dev: Path, seed_dev: Path, seed: Path) -> None:
     best = max(sorted(results), key=lambda v: _objective(results[v], every))
     picked = _weights(best)
     print(f"{len(train)} questions to choose on; pick", dict(zip(GRID, best, strict=True)))
+    figures: dict[str, Any] = {"chosen_on": len(train), "pick": dict(zip(GRID, best, strict=True))}
     for name, weights in (("shipped", WEIGHTS), ("picked", picked)):
         reader = ExtractiveReader(None, weights=weights)
-        print(f"{name:8} on them", _summary(scores(reader, train)))
-        print(f"{name:8} on dev ", _summary(scores(reader, rows)))
+        on_them, on_dev = _summary(scores(reader, train)), _summary(scores(reader, rows))
+        print(f"{name:8} on them", on_them)
+        print(f"{name:8} on dev ", on_dev)
+        figures[name] = {"on_them": on_them, "on_dev": on_dev}
+    return figures
 
 
 def bucket(reader: ExtractiveReader, row: Row) -> str:
@@ -215,7 +226,7 @@ def bucket(reader: ExtractiveReader, row: Row) -> str:
     return "right sentence, another span"
 
 
-def errors(dev: Path, show: str | None) -> None:
+def errors(dev: Path, show: str | None) -> dict[str, Any]:
     """How many dev answers fall in each bucket, and per question kind."""
     rows = pickle.loads(dev.read_bytes())
     reader = ExtractiveReader(None)
@@ -234,6 +245,11 @@ def errors(dev: Path, show: str | None) -> None:
         if show and show in b:
             print(f"\n{row.question.question}\n  gold: {row.question.answers}")
             print(f"  ours: {read(reader, row).short!r}")
+    exact = {
+        kind: {"exact": kinds[kind, True], "of": kinds[kind, True] + kinds[kind, False]}
+        for kind in sorted({k for k, _ in kinds})
+    }
+    return {"questions": len(rows), "buckets": dict(Counter(buckets)), "exact_by_kind": exact}
 
 
 def _summary(res: Scores) -> dict[str, float]:
@@ -247,7 +263,7 @@ def main() -> None:
     d = sub.add_parser("dump")
     d.add_argument("--home", type=Path, required=True)
     d.add_argument("out", type=Path)
-    d.add_argument("--questions", default=str(DEV), help="a JSONL file, or 'seed'")
+    d.add_argument("--questions", default=str(DEV_QUESTIONS), help="a JSONL file, or 'seed'")
     c = sub.add_parser("cv")
     c.add_argument("dev", type=Path)
     c.add_argument("seed_dev", type=Path, help="the seed questions on the full archive")
@@ -263,12 +279,14 @@ def main() -> None:
     args = parser.parse_args()
     if args.command == "dump":
         dump(args.home, args.out, args.questions)
-    elif args.command == "errors":
-        errors(args.dev, args.show)
+        return
+    if args.command == "errors":
+        figures = errors(args.dev, args.show)
     elif args.command == "transfer":
-        transfer(args.other, args.dev, args.seed_dev, args.seed)
+        figures = transfer(args.other, args.dev, args.seed_dev, args.seed)
     else:
-        cv(args.dev, args.seed_dev, args.seed)
+        figures = cv(args.dev, args.seed_dev, args.seed)
+    save(f"answers-{args.command}", figures, vars(args))
 
 
 if __name__ == "__main__":

@@ -1,34 +1,30 @@
 """Bot load: N chats asking M questions each through the fake Telegram server, against the bare
-Newsdesk.ask on the same questions, so the ratio shows what the bot layer adds."""
+Newsdesk.ask on the same questions, so the ratio shows what the bot layer adds.
+
+    python -m bench.bot_load [--chats 5] [--questions 4] [--corpus FILE --question-file JSONL]
+
+The real python-telegram-bot Application polls the local fake Bot API server (fakes.telegram);
+by default the archive is the seed article alone and the questions are five about it.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-# Run as a script, this file's folder comes first on sys.path and its name would shadow the
-# `ingest` package; the project root must come first instead. The fake server lives in tests/.
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[0] = str(ROOT)
-sys.path.insert(1, str(ROOT / "tests"))
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
+from bench.common import SEED_ARTICLE, latency, percentile, read_jsonl, require, save
+from newsdesk.bot.app import BotSettings, build_application, start_updates
+from newsdesk.config import Settings
+from newsdesk.desk import Newsdesk
 
-from newsdesk.bot.app import BotSettings, build_application, start_updates  # noqa: E402
-from newsdesk.config import Settings  # noqa: E402
-from newsdesk.desk import Newsdesk  # noqa: E402
+from fakes.telegram import Call, FakeTelegram
 
-from fakes.telegram import Call, FakeTelegram  # noqa: E402
-
-SEED = ROOT.parents[0] / "shared" / "corpus" / "north-press-daraa-jassim.txt"
 SEED_QUESTIONS = [
     "Who was the emir in charge of assassinations?",
     "Who was killed in Jassim?",
@@ -39,17 +35,15 @@ SEED_QUESTIONS = [
 TOKEN = "123456:bench-token-not-secret"
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+def summary(latencies: list[float], wall: float) -> dict[str, float]:
+    """Latency in ms (n, p50, p95, mean) and answers a second."""
+    return latency([v * 1000 for v in latencies]) | {"answers_per_s": len(latencies) / wall}
 
 
-def summary(name: str, latencies: list[float], wall: float) -> str:
-    ms = [v * 1000 for v in latencies]
+def line(name: str, s: dict[str, float]) -> str:
     return (
-        f"{name:<28} n={len(ms):<3} p50 {percentile(ms, 50):7.0f} ms   "
-        f"p95 {percentile(ms, 95):7.0f} ms   mean {statistics.mean(ms):7.0f} ms   "
-        f"{len(ms) / wall:5.2f} answers/s"
+        f"{name:<28} n={s['n']:<3} p50 {s['p50']:7.0f} ms   p95 {s['p95']:7.0f} ms   "
+        f"mean {s['mean']:7.0f} ms   {s['answers_per_s']:5.2f} answers/s"
     )
 
 
@@ -122,14 +116,16 @@ async def through_bot(
 def load_questions(path: Path | None) -> list[str]:
     if path is None:
         return SEED_QUESTIONS
-    return [json.loads(line)["question"] for line in path.read_text().splitlines() if line]
+    return [row["question"] for row in read_jsonl(path)]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chats", type=int, default=5)
     parser.add_argument("--questions", type=int, default=4, help="per chat")
-    parser.add_argument("--corpus", default=str(SEED), help="what to ingest (default: seed)")
+    parser.add_argument(
+        "--corpus", type=Path, default=SEED_ARTICLE, help="what to ingest (default: the seed)"
+    )
     parser.add_argument("--question-file", type=Path, help="JSONL with a question field")
     args = parser.parse_args()
     pool = load_questions(args.question_file)
@@ -141,23 +137,28 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         desk = Newsdesk(Settings(home=Path(tmp)))
         with desk:
-            report = desk.ingest([args.corpus])
+            report = desk.ingest([str(require(args.corpus))])
             print(f"archive: {report.summary()['added']} articles, {report.chunks} chunks")
             flat = [q for qs in plan(args.chats) for q in qs]
             # Every question once, untimed: the first inference and cold SQLite / FAISS pages
             # are slower, and neither side should pay for them.
             baseline(desk, flat)
             bare, bare_wall = baseline(desk, flat)
-            print(summary("bare Newsdesk.ask (serial)", bare, bare_wall))
+            figures = {"bare": summary(bare, bare_wall)}
+            print(line("bare Newsdesk.ask (serial)", figures["bare"]))
             single, wall = asyncio.run(through_bot(desk, 1, plan(1)))
-            print(summary("bot, 1 chat", single, wall))
+            figures["bot_1_chat"] = summary(single, wall)
+            print(line("bot, 1 chat", figures["bot_1_chat"]))
             many, wall = asyncio.run(through_bot(desk, args.chats, plan(args.chats)))
-            print(summary(f"bot, {args.chats} chats at once", many, wall))
+            figures["bot_chats_at_once"] = summary(many, wall)
+            print(line(f"bot, {args.chats} chats at once", figures["bot_chats_at_once"]))
             # The single chat asked the plan's first questions, so compare with those.
-            ratio = percentile(single, 50) / percentile(bare[: args.questions], 50)
-            print(f"bot 1 chat p50 / bare p50 on the same questions: {ratio:.2f}")
-            ratio = statistics.mean(many) / statistics.mean(bare)
-            print(f"bot {args.chats} chats mean / bare mean: {ratio:.2f} (queueing included)")
+            one = percentile(single, 0.5) / percentile(bare[: args.questions], 0.5)
+            print(f"bot 1 chat p50 / bare p50 on the same questions: {one:.2f}")
+            queued = statistics.mean(many) / statistics.mean(bare)
+            print(f"bot {args.chats} chats mean / bare mean: {queued:.2f} (queueing included)")
+    ratios = {"bot_1_chat_p50_to_bare_p50": one, "bot_chats_mean_to_bare_mean": queued}
+    save("bot_load", figures | {"ratios": ratios}, vars(args))
 
 
 if __name__ == "__main__":

@@ -6,28 +6,24 @@ dev questions. The baseline is the first chunking listed (today's default), meas
 same run: word pieces embedded (what ingest time follows) are given as a ratio to it. With
 `--work`, an archive already there for a chunking is scored as it is, not ingested again
 (its ingest time is then not measured).
+
+    python -m bench.chunking [--work DIR] [--chunkings 3/1,4/0,3/0,5/1,4/1] [--dev FOLDER]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-# See bench/ingest.py: the project root, not this folder, must come first on sys.path.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-
+from bench.common import DEV, Timer, dev_set, require, save
 from newsdesk.config import Settings
 from newsdesk.desk import Newsdesk
-from newsdesk.evaluate import evaluate, load_questions
+from newsdesk.evaluate import evaluate
 from newsdesk.index.vectors.embedder import load_embedder
 from newsdesk.index.vectors.sync import passage_text
 
-DEV = Path(__file__).resolve().parents[2] / "shared" / "eval-dev"
 COLUMNS = ("recall@1", "recall@5", "mrr", "contains_gold", "short_exact_match", "abstention_rate")
 
 
@@ -36,26 +32,25 @@ def measure(settings: Settings, dev: Path) -> dict[str, float]:
     embedder = load_embedder(settings.model, threads=settings.torch_threads)
     reused = settings.db_path.exists()
     with Newsdesk(settings, embedder=embedder) as desk:
-        start = time.perf_counter()
-        if not reused:
-            desk.ingest([str(dev / "corpus.jsonl")])
-        took = time.perf_counter() - start
+        with Timer() as ingest:
+            if not reused:
+                desk.ingest([str(require(dev / "corpus.jsonl"))])
         load = os.getloadavg()[0]
         hits = desk.archive.chunks(desk.archive.all_chunk_ids())
         pieces = sum(min(256, embedder.count_tokens(passage_text(h))) for h in hits)
-        (scores,) = evaluate(desk, load_questions(dev / "questions.jsonl"))
+        (scores,) = evaluate(desk, dev_set(dev / "questions.jsonl"))
         articles = desk.archive.stats().articles
     return {
         "articles": articles,
         "chunks": len(hits),
         "pieces": pieces,
-        "seconds": 0.0 if reused else took,
+        "seconds": 0.0 if reused else ingest.seconds,
         "load": load,
     } | {key: float(scores[key]) for key in COLUMNS}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dev", type=Path, default=DEV, help="folder with corpus/questions")
     parser.add_argument(
         "--chunkings",
@@ -89,6 +84,8 @@ def main() -> None:
             + " | ".join(f"{r[key]:.3f}" for key in COLUMNS)
             + " |"
         )
+    figures = {c: r | {"pieces_ratio": r["pieces"] / base["pieces"]} for c, r in rows}
+    save("chunking", {"baseline": rows[0][0], "chunkings": figures}, vars(args))
 
 
 if __name__ == "__main__":

@@ -1,36 +1,30 @@
 """What polling 100 followed feeds costs, against a local server that answers each request
 after a simulated network delay. Baseline: the same 100 feeds all answering 304 Not Modified.
 
-    python bench/feeds_poll.py [--feeds 100] [--delay 0.05]
+    python -m bench.feeds_poll [--feeds 100] [--delay 0.05]
+
+The server is fakes.feeds (the one the tests use); the model is the real one.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 import tempfile
 import threading
-import time
 from dataclasses import replace
 from pathlib import Path
 
-# See bench/ingest.py: the project root, not this folder, must come first on sys.path.
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(1, str(ROOT / "tests"))  # the tests' local feed server
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
+from bench.common import Timer, save
+from newsdesk.config import Settings
+from newsdesk.desk import Newsdesk
 
-from newsdesk.config import Settings  # noqa: E402
-from newsdesk.desk import Newsdesk  # noqa: E402
-
-from fakes.feeds import FeedServer, item, rss  # noqa: E402
+from fakes.feeds import FeedServer, item, rss
 
 
 def timed(label: str, desk: Newsdesk, expect: str) -> float:
-    start = time.perf_counter()
-    results = desk.poll_feeds(every_feed=True)
-    seconds = time.perf_counter() - start
+    with Timer() as t:
+        results = desk.poll_feeds(every_feed=True)
+    seconds = t.seconds
     outcomes = {r.outcome for r in results}
     added = sum(r.added for r in results)
     assert outcomes == {expect}, outcomes
@@ -60,7 +54,7 @@ def main() -> None:
                 desk.add_feed(server.url(f"/feed{f}"))
             print(f"{args.feeds} feeds, {args.delay * 1000:.0f} ms per request, ", end="")
             print(f"{settings.feed_workers} fetched at once")
-            timed("first poll: 3 items each, all new", desk, "new")
+            first = timed("first poll: 3 items each, all new", desk, "new")
             base = timed("all 304 Not Modified (baseline)", desk, "not modified")
             serve(server, args.feeds, 3, 1, args.delay)  # one new item on top, one dropped
             changed = timed("all changed: 1 new item each", desk, "new")
@@ -74,6 +68,16 @@ def main() -> None:
     print(f"ratio 200 nothing new / all 304: {unchanged / base:.1f}")
     print(f"ratio serial / concurrent (all 304): {one / base:.1f}")
     server.httpd.shutdown()
+    seconds = {
+        "first_poll_all_new": first,
+        "all_304_baseline": base,
+        "all_changed_1_new": changed,
+        "all_304_serial": one,
+        "all_200_nothing_new": unchanged,
+    }
+    ratios = {k: v / base for k, v in seconds.items() if k != "all_304_baseline"}
+    figures = {"workers": settings.feed_workers, "seconds": seconds, "ratios_to_304": ratios}
+    save("feeds_poll", figures, vars(args))
 
 
 if __name__ == "__main__":

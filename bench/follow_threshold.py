@@ -6,30 +6,26 @@ keyword bonus, the threshold is the lowest score that keeps false alerts on unre
 articles at or under the target rate; the bonus with the best training recall wins. Figures
 are on the held-out questions only. Baseline: the dense cosine alone (bonus 0).
 
-    python bench/follow_threshold.py [--home FOLDER]   # FOLDER: an indexed dev-corpus archive
+    python -m bench.follow_threshold [--home DEV_HOME]   # DEV_HOME: an indexed dev archive
+
+Without --home the dev corpus is ingested first (about 4 minutes).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import random
 import shutil
 import statistics
-import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
-# See bench/ingest.py: the project root, not this folder, must come first on sys.path.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-
+from bench.common import DEV_CORPUS, dev_questions, require, save
 from newsdesk.config import Settings
 from newsdesk.desk import Newsdesk
 from newsdesk.index.stories.matching import KEYWORD_BONUS, Matcher
 
-DEV = Path(__file__).resolve().parents[2] / "shared" / "eval-dev"
 BONUSES = (0.0, 0.1, 0.2, 0.3, 0.5)
 # Alerts come unasked: at most 1 false alert per 500 unrelated articles. A timeline is asked
 # for, and only filters search hits: 1 in 50 may slip in.
@@ -105,17 +101,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--home", type=Path, help="an indexed archive of the dev corpus (copied)")
     args = parser.parse_args()
-    questions = [json.loads(line) for line in (DEV / "questions.jsonl").open()]
+    questions = dev_questions()
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "home"
         if args.home:
             shutil.copytree(args.home, home)  # opening migrates it: never the original
         with Newsdesk(Settings(home=home)) as desk:
             if not args.home:
-                desk.ingest([str(DEV / "corpus.jsonl")])
+                desk.ingest([str(require(DEV_CORPUS))])
             data = collect(desk, questions)
     negatives = sum(len(p) for p in data.values()) - len(data)
     print(f"{len(data)} topics, {negatives} unrelated pairs")
+    figures: dict[str, Any] = {"topics": len(data), "unrelated_pairs": negatives}
     for use, target in TARGETS.items():
         print(f"{use}: false rate target ≤ {target}")
         baseline = cross_validate(data, 0.0, target)
@@ -134,6 +131,8 @@ def main() -> None:
             )
         ratio = tuned["recall"] / max(baseline["recall"], 1e-9)
         print(f"  recall ratio tuned / baseline: {ratio:.2f}")
+        figures[use] = {"target": target, **dict(rows), "ratio": ratio}
+    save("follow_threshold", figures, vars(args))
 
 
 if __name__ == "__main__":

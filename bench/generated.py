@@ -1,6 +1,6 @@
 """Generated vs extractive answers on dev questions: quality, the check, and time to first text.
 
-    python bench/generated.py --home DEV_HOME [--limit 20] [--llm-url URL --llm NAME]
+    python -m bench.generated --home DEV_HOME [--limit 20] [--llm-url URL --llm NAME]
 
 DEV_HOME holds the dev corpus (`newsdesk --home DEV_HOME ingest ../shared/eval-dev/corpus.jsonl`).
 Each question is answered extractively, then the configured language model (the packaged one
@@ -17,20 +17,12 @@ import itertools
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from statistics import median
+from typing import Any
 
+from bench.common import dev_set, percentile, save
 from newsdesk import Newsdesk, Settings
-from newsdesk.evaluate import (
-    Question,
-    contains_gold,
-    exact_match,
-    load_questions,
-    percentile,
-    token_f1,
-)
+from newsdesk.evaluate import Question, contains_gold, exact_match, token_f1
 from newsdesk.index.read.types import Answer, strip_markers
-
-DEV = Path(__file__).resolve().parents[2] / "shared" / "eval-dev" / "questions.jsonl"
 
 
 @dataclass
@@ -59,7 +51,7 @@ def main() -> None:
     settings = replace(
         Settings(home=args.home), reader="generative", llm_url=args.llm_url, llm=args.llm
     )
-    questions = [q for q in load_questions(DEV) if isinstance(q, Question)]
+    questions = dev_set()
     rows = []
     with Newsdesk(settings) as desk:
         desk.warm_up()
@@ -79,24 +71,29 @@ def main() -> None:
             print(f"{q.id}: {generated.generated or 'abstained'}", flush=True)
     print(f"\n{len(rows)} questions, model {settings.llm}")
     print(f"{'':<22}{'contains':>10}{'short EM':>10}{'F1':>8}{'p50 s':>8}{'p95 s':>8}")
+    figures: dict[str, Any] = {"questions": len(rows), "model": settings.llm}
     for name, extractive_side in (("extractive", True), ("generated (checked)", False)):
         s = [scores(r.extractive if extractive_side else r.generated, r.question) for r in rows]
         t = [r.extractive_s if extractive_side else r.generated_s for r in rows]
-        print(
-            f"{name:<22}"
-            + "".join(f"{sum(x[i] for x in s) / len(s):>10.3f}" for i in range(2))
-            + f"{sum(x[2] for x in s) / len(s):>8.3f}"
-            + f"{percentile(t, 0.5):>8.2f}{percentile(t, 0.95):>8.2f}"
-        )
+        mean = [sum(x[i] for x in s) / len(s) for i in range(3)]
+        p50, p95 = percentile(t, 0.5), percentile(t, 0.95)
+        print(f"{name:<22}{mean[0]:>10.3f}{mean[1]:>10.3f}{mean[2]:>8.3f}{p50:>8.2f}{p95:>8.2f}")
+        figures[name] = {"contains": mean[0], "short_em": mean[1], "f1": mean[2]}
+        figures[name] |= {"p50_s": p50, "p95_s": p95}
     outcomes = [r.generated.generated for r in rows if r.generated.generated]
+    figures["check"] = {}
     for outcome in ("grounded", "replaced", "declined", "failed"):
         n = sum(1 for o in outcomes if o.split(":")[0] == outcome)
+        figures["check"][outcome] = n
         print(f"check: {outcome:<10} {n}/{len(outcomes)}")
-    print(f"first visible generated text: median {median(r.first_text_s for r in rows):.2f} s")
+    first = percentile([r.first_text_s for r in rows], 0.5)
+    print(f"first visible generated text: median {first:.2f} s")
     ratio = percentile([r.generated_s for r in rows], 0.5) / percentile(
         [r.extractive_s for r in rows], 0.5
     )
     print(f"generated p50 / extractive p50, same run: {ratio:.1f}")
+    figures |= {"first_text_p50_s": first, "ratio_generated_to_extractive_p50": ratio}
+    save("generated", figures, vars(args))
 
 
 if __name__ == "__main__":

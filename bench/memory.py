@@ -10,31 +10,27 @@ N times under new ids (a larger archive from the same articles).
 pieces counted by its own tokenizer (so the chunks are the same). What is left is what grows
 with the archive (SQLite, FTS5, FAISS, Python objects), measured in minutes where the model
 would take an hour; the model's own share does not depend on the archive's size.
+
+    python -m bench.memory [--corpus FILE] [--copies N] [--articles N] [--stand-in]
+        [--no-multilingual]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import sys
 import tempfile
-import time
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-
+from bench.common import DEV_CORPUS, Timer, require, save
 from newsdesk.config import Settings
 from newsdesk.desk import Newsdesk
 from newsdesk.index.vectors.embedder import Embedder, model_path
 from newsdesk.index.vectors.sync import ENCODE_SLICE
-
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "eval-dev" / "corpus.jsonl"
 
 
 def status(field: str) -> int:
@@ -81,8 +77,8 @@ def copies(corpus: Path, n: int, folder: Path) -> Path:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=DEV_CORPUS)
     parser.add_argument("--copies", type=int, default=1)
     parser.add_argument("--articles", type=int, default=0, help="only the first N (0: all)")
     parser.add_argument("--stand-in", action="store_true", help="random vectors, no model")
@@ -92,9 +88,9 @@ def main() -> None:
     args = parser.parse_args()
     stages = {"python + newsdesk imported": status("VmRSS")}
     with tempfile.TemporaryDirectory() as tmp:
-        corpus = args.corpus
+        corpus = require(args.corpus)
         if args.copies > 1 or args.articles:
-            corpus = copies(args.corpus, args.copies, Path(tmp))
+            corpus = copies(corpus, args.copies, Path(tmp))
             if args.articles:
                 lines = corpus.read_text().splitlines()[: args.articles]
                 corpus.write_text("\n".join(lines) + "\n")
@@ -113,9 +109,9 @@ def main() -> None:
             def sample(_: int) -> None:
                 high[0] = max(high[0], status("VmRSS"))
 
-            start = time.perf_counter()
-            report = desk.ingest([str(corpus)], on_embedded=sample)
-            took = time.perf_counter() - start
+            with Timer() as ingest:
+                report = desk.ingest([str(corpus)], on_embedded=sample)
+            took = ingest.seconds
             stages["highest while ingesting"] = high[0]
             stages["peak (VmHWM)"] = status("VmHWM")
             size = desk.settings.index_path.stat().st_size // 2**20
@@ -127,6 +123,17 @@ def main() -> None:
     print(f"peak / model-alone ratio: {stages['peak (VmHWM)'] / base:.2f}")
     grown = stages["peak (VmHWM)"] - base
     print(f"grown over the warmed-up model: {grown * 2**20 / report.chunks:.0f} bytes a chunk")
+    figures = {
+        "articles": len(report.outcomes),
+        "chunks": report.chunks,
+        "seconds": took,
+        "index_mb": size,
+        "db_mb": db,
+        "stages_mb": stages,
+        "ratio_peak_to_warm_model": stages["peak (VmHWM)"] / base,
+        "bytes_a_chunk_over_warm_model": grown * 2**20 / report.chunks,
+    }
+    save("memory", figures, vars(args))
 
 
 if __name__ == "__main__":

@@ -5,19 +5,17 @@ the sentences the reader chooses is a candidate (the spans the question's gramma
 names, numbers, dates, noun phrases and their heads, e.g. "vegans" for "which diners …?"),
 described by features meant to hold for news questions in general (below), and a linear score
 picks one; its weights minimise a listwise logistic loss over the spans that equal a gold
-string (numpy, L2). Reads the retrieval dump of bench/answers.py, with abstention off. From
+string (numpy, L2). Reads the retrieval dump of bench.answers, with abstention off. From
 the project root:
 
-    python bench/answers.py dump --home DEV_HOME dev.pkl
-    python bench/spans.py dev.pkl [--l2 0.3] [--train other.pkl]
+    python -m bench.answers dump --home DEV_HOME dev.pkl
+    python -m bench.spans dev.pkl [--l2 0.3] [--train other.pkl]
 
 With --train, the weights are fitted on those questions (e.g. synthetic ones over articles no
 dev question asks about) and every dev question is held out.
 
-Measured 2026-11-30 (bench/README.md, "Short answers"): held out, the scorer did not beat the
-rules (EM 0.215 vs 0.200 with the reader of 61f0966, 0.269 vs 0.277 with the rules added
-since; in-sample 0.277 / 0.315), so the reader keeps the rules; this stays as the harness for
-better features or more data.
+Held out, the scorer has not beaten the rules (bench/README.md, "Answers"), so the reader
+keeps the rules; this stays as the harness for better features or more data.
 """
 
 from __future__ import annotations
@@ -25,15 +23,14 @@ from __future__ import annotations
 import argparse
 import pickle
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from bench.answers import Row, folds
+from bench.common import save
 from newsdesk.evaluate import exact_match, token_f1
 from newsdesk.index.read.extractive import ExtractiveReader, answer_kind
 from newsdesk.index.read.phrases import phrase_spans
@@ -269,20 +266,23 @@ def pick(items: list[Item], w: np.ndarray) -> tuple[list[float], list[float]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("dump", type=Path, help="bench/answers.py dump of the dev questions")
+    parser.add_argument("dump", type=Path, help="a bench.answers dump of the dev questions")
     parser.add_argument("--l2", type=float, default=L2)
     parser.add_argument("--train", type=Path, help="fit on this dump's questions instead")
     args = parser.parse_args()
     items = collect(pickle.loads(args.dump.read_bytes()))
-    reachable = np.mean([i.em.any() for i in items])
+    reachable = float(np.mean([i.em.any() for i in items]))
     print(f"{len(items)} questions; a candidate span equals a gold string for {reachable:.3f}")
+    rules = {"em": np.mean([i.rule_em for i in items]), "f1": np.mean([i.rule_f1 for i in items])}
+    figures: dict[str, Any] = {"questions": len(items), "reachable": reachable, "rules": rules}
     if args.train:
         train = collect(pickle.loads(args.train.read_bytes()))
         print(f"fitted on {len(train)} other questions ({sum(i.em.any() for i in train)} usable)")
         em, f1 = pick(items, fit(train, args.l2))
-        print(f"rules (find_span):      EM {np.mean([i.rule_em for i in items]):.3f}", end=" ")
-        print(f"F1 {np.mean([i.rule_f1 for i in items]):.3f}")
+        print(f"rules (find_span):      EM {rules['em']:.3f} F1 {rules['f1']:.3f}")
         print(f"fitted elsewhere:       EM {np.mean(em):.3f} F1 {np.mean(f1):.3f}")
+        figures["fitted_elsewhere"] = {"em": np.mean(em), "f1": np.mean(f1), "on": len(train)}
+        save("spans-transfer", figures, vars(args))
         return
     held_em, held_f1 = [0.0] * len(items), [0.0] * len(items)
     for fold in folds(len(items)):
@@ -290,15 +290,19 @@ def main() -> None:
         em, f1 = pick([items[i] for i in fold], w)
         for i, e, f in zip(fold, em, f1, strict=True):
             held_em[i], held_f1[i] = e, f
-    print(f"rules (find_span):      EM {np.mean([i.rule_em for i in items]):.3f}", end=" ")
-    print(f"F1 {np.mean([i.rule_f1 for i in items]):.3f}")
+    print(f"rules (find_span):      EM {rules['em']:.3f} F1 {rules['f1']:.3f}")
     print(f"5-fold CV, held out:    EM {np.mean(held_em):.3f} F1 {np.mean(held_f1):.3f}")
     w = fit(items, args.l2)
     em, f1 = pick(items, w)
     print(f"in-sample:              EM {np.mean(em):.3f} F1 {np.mean(f1):.3f}")
     print("weights fitted on all questions:")
-    for name, v in zip([f"{f} (kind)" for f in FEATURES] + list(FEATURES), w, strict=True):
+    names = [f"{f} (kind)" for f in FEATURES] + list(FEATURES)
+    for name, v in zip(names, w, strict=True):
         print(f"  {name:13} {v:+.2f}")
+    figures["held_out"] = {"em": np.mean(held_em), "f1": np.mean(held_f1)}
+    figures["in_sample"] = {"em": np.mean(em), "f1": np.mean(f1)}
+    figures["weights"] = dict(zip(names, w.tolist(), strict=True))
+    save("spans", figures, vars(args))
 
 
 if __name__ == "__main__":

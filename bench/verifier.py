@@ -3,15 +3,15 @@
 The abstention rule (index/read/abstain.py) weighs cheap signals; no model reads the question beside
 the sentences it is answered with. This asks the packaged Qwen2.5-Coder-1.5B (`make llm`)
 whether the answer's sentences state the answer to the question, for every instance
-bench/abstention.py recorded (each dev question once with its article withheld, once with it
+bench.abstention recorded (each dev question once with its article withheld, once with it
 there), and scores its yes-vs-no logit as a fifth signal:
 
-    python bench/abstention.py --work build/withheld     # first: the instances and their answers
-    python bench/verifier.py --work build/withheld
+    python -m bench.abstention --work build/withheld     # first: the instances and their answers
+    python -m bench.verifier --work build/withheld
 
 About 2.4 s an instance on 2 cores (a ~150-token prompt, no text written): ~11 minutes for the
 260. Verdicts are appended to WORK/verdicts.jsonl as they come, so a rerun resumes. Figures:
-bench/README.md, "A language model as the judge".
+bench/README.md, "Abstention calibration".
 """
 
 from __future__ import annotations
@@ -24,17 +24,8 @@ from typing import Any
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench.abstention import (
-    DEV_QUESTIONS,
-    FOLDS,
-    Data,
-    auc,
-    folds_of,
-    load,
-    logistic,
-)
+from bench.abstention import FOLDS, Data, auc, folds_of, load, logistic
+from bench.common import DEV_QUESTIONS, read_jsonl, save
 from newsdesk.config import Settings
 from newsdesk.index.generate.llm import LocalModel, packaged_gguf
 from newsdesk.index.generate.writer import judge_prompt, off_the_point
@@ -99,11 +90,15 @@ def held_out(x: np.ndarray, d: Data, seed: int) -> np.ndarray:
     return out
 
 
+TABLE: dict[str, dict[str, float]] = {}  # each printed row's figures, by label
+
+
 def rate(label: str, d: Data, answered: list[np.ndarray], consulted: float = 1.0) -> str:
     """Shares answered and abstained, averaged over the decisions given."""
     a = d.answerable
     given = np.mean([(ok & a).sum() / a.sum() for ok in answered])
     declined = np.mean([(~ok & ~a).sum() / (~a).sum() for ok in answered])
+    TABLE[label] = {"answered": given, "abstained": declined, "judge_consulted": consulted}
     return f"| {label} | {given:.3f} | {declined:.3f} | {consulted:.2f} |"
 
 
@@ -115,17 +110,18 @@ def cv(label: str, d: Data, x: np.ndarray, consulted: float = 1.0) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--work", type=Path, default=Path("build/withheld"), help="bench/abstention.py's --work"
+        "--work", type=Path, default=Path("build/withheld"), help="bench.abstention's --work"
     )
     args = parser.parse_args()
-    rows = [json.loads(line) for line in (args.work / "features.jsonl").read_text().splitlines()]
+    rows = read_jsonl(args.work / "features.jsonl")
     judge = Judge(Settings())
     judged = verdicts(rows, args.work / "verdicts.jsonl", judge)
     d = load(rows, DEV_QUESTIONS)
     verdict = np.array([judged[r["id"], r["answerable"]] for r in rows])
     margins = np.array([margin(Signals(*x)) for x in d.x])
-    print(f"AUC, answerable above withheld: shipped rule's margin {auc(margins, d.answerable):.3f}")
-    print(f"AUC, the judge's verdict alone: {auc(verdict, d.answerable):.3f}\n")
+    aucs = {"shipped_margin": auc(margins, d.answerable), "judge": auc(verdict, d.answerable)}
+    print(f"AUC, answerable above withheld: shipped rule's margin {aucs['shipped_margin']:.3f}")
+    print(f"AUC, the judge's verdict alone: {aucs['judge']:.3f}\n")
     print("| rule | answered (answerable) | abstained (withheld) | judge consulted |")
     print("|---|---|---|---|")
     print(rate("shipped rule, in-sample", d, [margins >= 0], 0.0))
@@ -147,6 +143,7 @@ def main() -> None:
     )
     shipped = (margins >= 0) & ~said_no
     print(rate("shipped rule, unsure answers judged as newsdesk does", d, [shipped], band.mean()))
+    save("verifier", {"instances": len(rows), "auc": aucs, "rules": TABLE}, vars(args))
 
 
 if __name__ == "__main__":
