@@ -35,6 +35,9 @@ class Settings:
     # embeds only each article's lead with it, a few percent more time (measured ratio 1.004
     # under load: bench/README.md, "Arabic and cross-lingual retrieval").
     multilingual: bool = True
+    # Named entities of English articles found at ingest (ingest/entities.py), which answers
+    # read for the kind of thing asked (a person, a place, a date, a number).
+    entities: bool = True
     # Reading inputs.
     max_input_bytes: int = 20 * 1024 * 1024
     fetch_timeout: float = 20.0
@@ -101,18 +104,21 @@ class Settings:
         env = os.environ if environ is None else environ
         home = env.get("NEWSDESK_HOME")
         threads = env.get("NEWSDESK_TORCH_THREADS")
-        multilingual = env.get("NEWSDESK_MULTILINGUAL")
         return cls(
             home=Path(home) if home else DEFAULT_HOME,
             torch_threads=int(threads) if threads else cls.torch_threads,
-            multilingual=multilingual not in ("0", "false", "no", "off")
-            if multilingual
-            else cls.multilingual,
+            multilingual=_switch(env.get("NEWSDESK_MULTILINGUAL"), cls.multilingual),
+            entities=_switch(env.get("NEWSDESK_ENTITIES"), cls.entities),
             reader=env.get("NEWSDESK_READER") or cls.reader,
             llm=env.get("NEWSDESK_LLM") or cls.llm,
             llm_url=env.get("NEWSDESK_LLM_URL") or None,
             llm_api_key=env.get("NEWSDESK_LLM_API_KEY") or None,
         )
+
+
+def _switch(value: str | None, default: bool) -> bool:
+    """An on/off environment variable: 0, false, no and off turn it off."""
+    return default if not value else value.lower() not in ("0", "false", "no", "off")
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from newsdesk.index.vectors.embedder import Embedder, load_embedder
 from newsdesk.index.vectors.faiss import VectorIndex
 from newsdesk.index.vectors.multilingual import MultilingualEmbedder, load_multilingual
 from newsdesk.index.vectors.sync import SYNC_BATCH, CheckReport, Indexer, Progress, multi_path
+from newsdesk.ingest.entities import NER_MODEL, entities_of, release_entity_model
 from newsdesk.ingest.feeds import PollResult, check_feed, poll
 from newsdesk.ingest.models import RawArticle, ReadFailure
 from newsdesk.ingest.normalize import release_language_model
@@ -265,13 +266,30 @@ class Newsdesk:
                 self.archive,
                 self.settings,
                 count_tokens=self.embedder.count_tokens,
+                entities=self.settings.entities,
                 on_stored=stored,
                 on_failure=on_failure,
             )
             release_language_model()
+            self.fill_entities()
             if indexer:
                 indexer.sync(on_embedded)
         return report
+
+    def fill_entities(self, progress: Progress | None = None) -> int:
+        """Find the named entities of articles stored without them (by an older newsdesk, or
+        with `Settings.entities` off); returns how many articles were read."""
+        if not self.settings.entities:
+            return 0
+        done = 0
+        while batch := self.archive.lacking_entities(NER_MODEL):
+            for article_id, text, language in batch:
+                self.archive.set_entities(article_id, NER_MODEL, entities_of(text, language))
+            done += len(batch)
+            if progress:
+                progress(len(batch))
+        release_entity_model()
+        return done
 
     def ingest(
         self,
@@ -446,7 +464,11 @@ class Newsdesk:
     # -- the vector index ----------------------------------------------------------------
 
     def check(self) -> CheckReport:
-        return self.indexer.check()
+        """Drift between the archive and its vector sets, and what waits to be done."""
+        report = self.indexer.check()
+        if self.settings.entities:
+            report.entities_pending = self.archive.count_lacking_entities(NER_MODEL)
+        return report
 
     def reindex(self, progress: Progress | None = None) -> int:
         """Re-embed every chunk into a new index; works when the old one is missing or corrupt."""
@@ -461,7 +483,9 @@ class Newsdesk:
             )
             if self._searcher is not None:  # the answerer searches with it: same object
                 self._searcher.indexer = self._indexer
-        return self._indexer.reindex(progress)
+        done = self._indexer.reindex(progress)
+        self.fill_entities()
+        return done
 
     def retrain(self) -> StoreInfo:
         """Retrain the approximate index on the vectors it holds, re-embedding nothing."""

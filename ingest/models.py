@@ -42,3 +42,8 @@ class Chunk:
     start: int
     end: int
     text: str
+
+
+# A named entity: character offsets in its article's text, and the label the model gave it
+# (PERSON, GPE, ORG, DATE, CARDINAL, …; ingest/entities.py).
+Entity = tuple[int, int, str]

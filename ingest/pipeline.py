@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from newsdesk.config import Settings
 from newsdesk.ingest.chunk import TokenCounter, approx_tokens, chunk_text
+from newsdesk.ingest.entities import NER_MODEL, entities_of
 from newsdesk.ingest.models import Chunk, RawArticle, ReadFailure
 from newsdesk.ingest.normalize import EMPTY_REASON, normalize
 from newsdesk.ingest.store.archive import Archive
@@ -75,11 +76,13 @@ def ingest(
     settings: Settings,
     *,
     count_tokens: TokenCounter = approx_tokens,
+    entities: bool = False,
     on_stored: Callable[[RawArticle, StoreResult], object] | None = None,
     on_failure: Callable[[ReadFailure], object] | None = None,
 ) -> IngestReport:
     """Store every article read; failures are collected, never raised. Every article is
-    normalized here, whoever read it (files, feeds, a library caller's own RawArticles)."""
+    normalized here, whoever read it (files, feeds, a library caller's own RawArticles).
+    With `entities`, each is stored with its named entities (ingest/entities.py)."""
     report = IngestReport()
     for item in map(prepared, items):
         if isinstance(item, ReadFailure):
@@ -88,7 +91,8 @@ def ingest(
                 on_failure(item)
             continue
         chunks = chunk_article(item, settings, count_tokens)
-        result = archive.store(item, chunks)
+        found = (NER_MODEL, entities_of(item.text, item.language)) if entities else None
+        result = archive.store(item, chunks, found)
         status = "duplicate" if result.duplicate_of else result.status
         if result.status != "unchanged":
             report.chunks += len(chunks)

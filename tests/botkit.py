@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,9 +29,11 @@ App = Application[Any, Any, Any, Any, Any, Any]
 
 
 @pytest.fixture(name="fake")
-def fake_server() -> Iterator[FakeTelegram]:
-    """The fake Bot API; at the end, no request of the bot may have been refused."""
-    server = FakeTelegram(TOKEN, bot_username=BOT_NAME).start()
+def fake_server(shared: Path) -> Iterator[FakeTelegram]:
+    """The fake Bot API, as ../shared's spec describes it; at the end, no request of the bot
+    may have been refused."""
+    spec = shared / "telegram-bot-api" / "api.json"
+    server = FakeTelegram(TOKEN, bot_username=BOT_NAME, spec_path=spec).start()
     try:
         yield server
     finally:

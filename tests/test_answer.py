@@ -229,7 +229,9 @@ def test_cli_ask_and_batch(seeded: tuple[Settings, Newsdesk], tmp_path: Path) ->
 def _candidate(text: str, article: int, start: int, score: float, keyword: float) -> Candidate:
     """A scored sentence of article `article`."""
     doc = Article(article, f"uid{article}", f"Story {article}", text, source="Wire")
-    return Candidate(text, doc, start, keyword=keyword, kind=0.0, passage=0.0, score=score)
+    return Candidate(
+        text, doc, start, start + len(text), keyword=keyword, kind=0.0, passage=0.0, score=score
+    )
 
 
 def test_fact_beyond_the_retrieved_passages_of_the_best_article() -> None:

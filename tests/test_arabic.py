@@ -14,7 +14,7 @@ from newsdesk.ingest.store.archive import Archive
 from newsdesk.text.arabic import fold, skeleton
 from newsdesk.text.sentences import split_sentences
 
-from conftest import SEED, HashingEmbedder
+from conftest import SEED, stand_ins
 
 DATA = Path(__file__).parent / "data"
 ARABIC_SEED = DATA / "north-press-jassim-ar.txt"
@@ -72,7 +72,7 @@ def test_arabic_name_finds_its_english_spelling(arabic_desk: Newsdesk) -> None:
 
 def test_archives_from_before_folding_are_refolded(tmp_path: Path) -> None:
     settings = Settings(home=tmp_path)
-    with Newsdesk(settings, embedder=HashingEmbedder()) as desk:
+    with stand_ins(settings) as desk:
         desk.ingest([str(ARABIC_SEED)])
     with Archive(settings.db_path) as archive:  # as newsdesk stored it before migration 3
         archive.db.execute("DELETE FROM chunks_fts")
@@ -80,10 +80,11 @@ def test_archives_from_before_folding_are_refolded(tmp_path: Path) -> None:
             "INSERT INTO chunks_fts (rowid, text, title) SELECT c.id, c.text, a.title "
             "FROM chunks c JOIN articles a ON a.id = c.article_id"
         )
-        for table in ("names", "feeds", "follows", "alerts"):  # the later migrations' tables
+        for table in ("names", "feeds", "follows", "alerts", "entities"):  # later migrations'
             archive.db.execute(f"DROP TABLE {table}")
+        archive.db.execute("ALTER TABLE articles DROP COLUMN entities_model")
         archive.db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
         archive.db.conn.commit()
-    with Newsdesk(settings, embedder=HashingEmbedder()) as desk:
+    with stand_ins(settings) as desk:
         assert desk.search("مسئول الإغتيالات", 1, mode="keyword")
         assert desk.archive.names_like(skeleton("Jassim")) == []  # no Latin names in Arabic

@@ -57,7 +57,9 @@ async def test_follow_usage_and_a_restart_keeps_follows(
         assert "only common words" in await said(fake, ALICE["id"], "common words")
         fake.private_message(ALICE, "/follow Jassim   clashes")
         assert "Following Jassim clashes here (#1)" in await said(fake, ALICE["id"], "Following")
-    with Newsdesk(fast_desk.settings, embedder=fast_desk.embedder) as restarted:
+    with Newsdesk(
+        fast_desk.settings, embedder=fast_desk.embedder, multilingual=fast_desk.multilingual
+    ) as restarted:
         async with running_bot(fake, restarted):
             fake.private_message(ALICE, "/following")
             assert "#1 Jassim clashes" in await said(fake, ALICE["id"], "This chat follows:")

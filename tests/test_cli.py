@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
@@ -14,7 +14,7 @@ from newsdesk.cli.main import cli
 from newsdesk.config import Settings
 from newsdesk.index.vectors.embedder import SentenceTransformerEmbedder
 
-from conftest import SEED, SEED_TITLE, SHARED
+from conftest import SEED, SEED_TITLE
 
 Run = Callable[..., Result]
 
@@ -29,23 +29,43 @@ def run(settings: Settings, embedder: SentenceTransformerEmbedder) -> Run:
     return invoke
 
 
-def all_commands(group: click.Group) -> list[click.Command]:
-    return [group, *group.commands.values()]
+def every_command(
+    group: click.Group, path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], click.Command]]:
+    """Each command and the words that name it, the group itself and subcommands of groups
+    (`feeds add`) included."""
+    if not path:
+        yield (), group
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            yield from every_command(command, (*path, name))
+        yield (*path, name), command
 
 
 def test_every_command_has_help_text() -> None:
-    for command in all_commands(cli):
-        assert command.help, f"`newsdesk {command.name}` has no --help text"
+    for path, command in every_command(cli):
+        name = " ".join(["newsdesk", *path])
+        assert command.help, f"`{name}` has no --help text"
         for param in command.params:
             if isinstance(param, click.Option) and param.name != "help":
-                assert param.help, f"`newsdesk {command.name}` option {param.name} has no help"
+                assert param.help, f"`{name}` option {param.name} has no help"
 
 
-def test_help_runs_for_every_command() -> None:
-    for name in cli.commands:
-        result = CliRunner().invoke(cli, [name, "--help"])
+def words(text: str) -> str:
+    return " ".join(text.replace("\b", "").split())
+
+
+def test_help_shows_each_command_its_own_text() -> None:
+    """`newsdesk CMD --help` prints the command's usage line, then its own help text."""
+    for path, command in every_command(cli):
+        name = " ".join(["newsdesk", *path])
+        result = CliRunner().invoke(cli, [*path, "--help"], prog_name="newsdesk")
         assert result.exit_code == 0, result.output
-        assert "Usage: newsdesk" in result.output or "Usage:" in result.output
+        usage, _, rest = result.output.partition("\n")
+        assert usage.startswith(f"Usage: {name} "), usage
+        described = words(rest.split("\nOptions:")[0])
+        assert described, f"`{name} --help` describes nothing"
+        assert described == words((command.help or "").split("\f")[0]), name
 
 
 def test_ingest_then_list_show_stats_delete(run: Run, tmp_path: Path) -> None:
@@ -93,8 +113,8 @@ def test_missing_article_is_a_clean_error(run: Run) -> None:
     assert "Traceback" not in result.output
 
 
-def test_dev_corpus_stores_530_articles_with_their_ids(run: Run) -> None:
-    corpus = SHARED / "eval-dev" / "corpus.jsonl"
+def test_dev_corpus_stores_530_articles_with_their_ids(run: Run, shared: Path) -> None:
+    corpus = shared / "eval-dev" / "corpus.jsonl"
     first = json.loads(run("ingest", "-q", "--no-index", "--json", str(corpus)).output)
     assert first["added"] + first["duplicates"] == 530 and first["failed"] == 0
     ids = {json.loads(line)["id"] for line in corpus.read_text().splitlines()}

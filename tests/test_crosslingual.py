@@ -14,7 +14,15 @@ from newsdesk import Newsdesk, Settings
 from newsdesk.index.vectors.faiss import VectorIndex
 from newsdesk.index.vectors.sync import SYNC_BATCH
 
-from conftest import DATA, SEED, SEED_TITLE, SHARED, HashingEmbedder
+from conftest import (
+    DATA,
+    SEED,
+    SEED_TITLE,
+    HashingEmbedder,
+    HashingMultilingual,
+    KeptLanguageIdentifier,
+    stand_ins,
+)
 
 # The first test to use `full_desk` builds it: a few minutes with the real models.
 pytestmark = pytest.mark.timeout(1200)
@@ -28,14 +36,7 @@ ARABIC_SEED_QUESTIONS = [
 ]
 
 
-class OtherHashingEmbedder(HashingEmbedder):
-    """A stand-in for the multilingual model: another name, another dimension."""
-
-    name = "hashing-multilingual-test-embedder"
-    dim = 48
-
-
-class CountingHashingEmbedder(OtherHashingEmbedder):
+class CountingHashingEmbedder(HashingMultilingual):
     """The multilingual stand-in, keeping every text it was asked to embed."""
 
     def __init__(self) -> None:
@@ -49,7 +50,7 @@ class CountingHashingEmbedder(OtherHashingEmbedder):
 @pytest.fixture
 def mixed_desk(settings: Settings) -> Iterator[Newsdesk]:
     """The seed (English) and three Arabic articles, with stand-ins for both models."""
-    with Newsdesk(settings, embedder=HashingEmbedder(), multilingual=OtherHashingEmbedder()) as d:
+    with stand_ins(settings) as d:
         report = d.ingest([str(SEED), str(DATA / "arabic-articles.jsonl")])
         assert report.summary()["added"] == 3
         yield d
@@ -72,7 +73,7 @@ def test_check_and_reindex_cover_both_sets(mixed_desk: Newsdesk) -> None:
     assert indexer.multi is not None
     lost = [int(i) for i in indexer.multi.ids()][:2]
     # As a crash between an ingest's two saves would leave the file.
-    vectors = VectorIndex.load(indexer.multi_path, OtherHashingEmbedder.dim)
+    vectors = VectorIndex.load(indexer.multi_path, HashingMultilingual.dim)
     vectors.remove(lost)
     vectors.save(indexer.multi_path)
     report = mixed_desk.check()
@@ -93,15 +94,17 @@ def test_deleting_an_article_drops_its_multilingual_vectors(mixed_desk: Newsdesk
 
 
 def test_a_long_ingest_completes_the_multilingual_set_and_still_tells_languages(
-    settings: Settings, tmp_path: Path
+    settings: Settings, tmp_path: Path, shared: Path, language_identifier: KeptLanguageIdentifier
 ) -> None:
     """A long ingest embeds the multilingual set at its end rather than batch by batch (so its
     model is not in memory while MiniLM works), and frees the language identifier then."""
     corpus = tmp_path / "forty.jsonl"
-    lines = (SHARED / "eval-dev" / "corpus.jsonl").read_text().splitlines()[:40]
+    lines = (shared / "eval-dev" / "corpus.jsonl").read_text().splitlines()[:40]
     corpus.write_text("\n".join(lines) + "\n")
-    with Newsdesk(settings, embedder=HashingEmbedder(), multilingual=OtherHashingEmbedder()) as d:
+    with stand_ins(settings) as d:
+        released = language_identifier.released
         report = d.ingest([str(corpus)])
+        assert language_identifier.released > released
         assert report.chunks > SYNC_BATCH and d.check().ok
         assert d.indexer.multi is not None and len(d.indexer.multi.ids()) == 40  # their leads
         d.ingest([str(DATA / "arabic-articles.jsonl")])
@@ -112,13 +115,13 @@ def test_a_long_ingest_completes_the_multilingual_set_and_still_tells_languages(
 
 def test_the_multilingual_set_can_be_switched_off(settings: Settings) -> None:
     off = replace(settings, multilingual=False)
-    with Newsdesk(off, embedder=HashingEmbedder(), multilingual=OtherHashingEmbedder()) as desk:
+    with stand_ins(off) as desk:
         desk.ingest([str(DATA / "arabic-articles.jsonl")])
         assert desk.indexer.multi is None and desk.check().multi_index == "off"
         assert desk.stats().multilingual_index == "off"
     assert not (settings.home / "index-multilingual.faiss").exists()
     # Switched on later, the next sync embeds what the set lacks.
-    with Newsdesk(settings, embedder=HashingEmbedder(), multilingual=OtherHashingEmbedder()) as d:
+    with stand_ins(settings) as d:
         assert d.check().multi_missing
         d.indexer.sync()
         assert d.check().ok
@@ -131,7 +134,9 @@ def test_an_english_question_is_embedded_twice_only_where_other_languages_are_he
     (it takes only what MiniLM cannot read), so the question costs one embedding, not two."""
     multi = CountingHashingEmbedder()
     question = "Why did wheat prices rise in Hasakah?"
-    with Newsdesk(settings, embedder=HashingEmbedder(), multilingual=multi) as desk:
+    with Newsdesk(
+        replace(settings, entities=False), embedder=HashingEmbedder(), multilingual=multi
+    ) as desk:
         desk.ingest([str(SEED)])
         multi.texts.clear()
         assert desk.search(question, 3)[0].article.title == SEED_TITLE

@@ -39,6 +39,16 @@ def test_rank_and_percentile() -> None:
     assert rank_of("z", ["a", "b"]) is None
     assert percentile([10.0, 20.0, 30.0, 40.0, 50.0], 0.5) == 30.0
     assert percentile([], 0.95) == 0.0
+    assert percentile([7.0], 0.95) == 7.0
+
+
+def test_percentile_interpolates_between_the_nearest_values() -> None:
+    # An even count's median is the mean of the middle two, not one of them.
+    assert percentile([40.0, 10.0, 30.0, 20.0], 0.5) == 25.0
+    # p95 of 1..21 sits at position 0.95 × 20 = 19 from the smallest: exactly the 20th value.
+    assert percentile([float(v) for v in range(1, 22)], 0.95) == 20.0
+    assert percentile([10.0, 20.0], 0.95) == pytest.approx(19.5)
+    assert (percentile([3.0, 1.0, 2.0], 0.0), percentile([3.0, 1.0, 2.0], 1.0)) == (1.0, 3.0)
 
 
 ARTICLES = [

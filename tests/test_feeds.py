@@ -12,7 +12,7 @@ from newsdesk.desk import Newsdesk
 from newsdesk.errors import FeedError, FeedNotFound
 from newsdesk.ingest.feeds import PollResult
 
-from conftest import HashingEmbedder, HashingMultilingual
+from conftest import stand_ins
 from fakes.feeds import ATOM_TYPE, FeedServer, atom, item, rss
 
 HOUR = 3600.0
@@ -22,7 +22,7 @@ HOUR = 3600.0
 def desk(settings: Settings) -> Iterator[Newsdesk]:
     """A desk with the hashing stand-ins and a short fetch timeout (the slow-feed test)."""
     quick = replace(settings, fetch_timeout=1.0)
-    with Newsdesk(quick, embedder=HashingEmbedder(), multilingual=HashingMultilingual()) as d:
+    with stand_ins(quick) as d:
         yield d
 
 
@@ -179,7 +179,7 @@ def test_big_feeds_come_in_a_few_hundred_items_a_poll(
     settings: Settings, feed_server: FeedServer
 ) -> None:
     small = replace(settings, feed_max_items=3)
-    with Newsdesk(small, embedder=HashingEmbedder(), multilingual=HashingMultilingual()) as desk:
+    with stand_ins(small) as desk:
         desk.add_feed(feed_server.serve("/rss", rss("Wire", [item(n) for n in range(5)])))
         [first] = desk.poll_feeds()
         assert first.added == 3 and first.feed.state() == "3 new (2 more next time)"

@@ -21,7 +21,7 @@ from newsdesk.index.vectors.faiss import VectorIndex
 from newsdesk.index.vectors.ivf import build_ivf
 from newsdesk.index.vectors.sync import TRAINED_ON
 
-from conftest import SEED, HashingEmbedder
+from conftest import SEED, stand_ins
 
 # The seed article makes about 15 chunks; a few more articles give the IVF something to
 # cluster. Four lists, two searched: approximate for real, on a test-sized archive.
@@ -85,7 +85,7 @@ def test_the_ivf_is_retrained_as_the_archive_doubles(
     big_settings: Settings, tmp_path: Path
 ) -> None:
     settings = replace(big_settings, ivf_lists=0, ivf_probes=1000)
-    with Newsdesk(settings, embedder=HashingEmbedder()) as desk:
+    with stand_ins(settings) as desk:
         desk.ingest([_reports(tmp_path, "a", 10)])
         first = int(desk.archive.get_meta(TRAINED_ON) or 0)
         assert desk.check().index.startswith("ivf-fp16") and first == len(desk.indexer.vectors)

@@ -246,6 +246,11 @@ def check_cmd(obj: Context, as_json: bool) -> None:
     )
     click.echo(f"vector index: {report.index}")
     click.echo(f"multilingual vectors: {report.multi_index}")
+    if report.entities_pending:
+        click.echo(
+            f"named entities not found yet in {report.entities_pending} articles "
+            "(the next ingest or `newsdesk reindex` finds them)"
+        )
     if report.retrain_advised:
         click.echo("the approximate index will be retrained at the next ingest or reindex")
     if report.ok:
@@ -269,7 +274,8 @@ def check_cmd(obj: Context, as_json: bool) -> None:
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.pass_obj
 def reindex_cmd(obj: Context, quiet: bool) -> None:
-    """Rebuild the vector index from the archive (after a crash, or to change model)."""
+    """Rebuild the vector index from the archive (after a crash, or to change model), and
+    find the named entities of articles stored without them."""
     with obj.desk() as desk:
         total = desk.stats().chunks
         with tqdm(total=total, desc="chunks", unit=" ch", disable=quiet, file=sys.stderr) as bar:

@@ -12,7 +12,14 @@ from typing import Protocol
 from newsdesk.errors import QueryError
 from newsdesk.index.read.abstain import Frequencies
 from newsdesk.index.read.dates import DateRange, parse_dates
-from newsdesk.index.read.extractive import WEIGHTS, Candidate, ExtractiveReader, Weights
+from newsdesk.index.read.extractive import (
+    WEIGHTS,
+    Candidate,
+    EntityLookup,
+    ExtractiveReader,
+    Weights,
+)
+from newsdesk.index.read.model import ReaderModel
 from newsdesk.index.read.types import (
     NOTHING,
     UNSURE,
@@ -107,11 +114,20 @@ class Answerer:
         max_chars: int = 600,
         weights: Weights = WEIGHTS,
         reader: Reader | None = None,
+        entities: EntityLookup | None = None,
+        model: ReaderModel | None = None,
     ) -> None:
+        """`entities` (the archive's) and `model` (the learned reader's weights) choose the
+        fact line; without them the rules do (ExtractiveReader)."""
         self.retriever, self.k, self.per_story = retriever, k, per_story
         # A generative reader falls back on this one, so it is always at hand.
         self.extractive = ExtractiveReader(
-            term_frequencies, max_sentences=max_sentences, max_chars=max_chars, weights=weights
+            term_frequencies,
+            max_sentences=max_sentences,
+            max_chars=max_chars,
+            weights=weights,
+            entities=entities,
+            model=model,
         )
         self.reader: Reader = reader or self.extractive
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import Protocol
 
 from newsdesk.index.read.abstain import (
     CALIBRATION,
@@ -16,6 +17,8 @@ from newsdesk.index.read.abstain import (
     should_abstain,
     signals,
 )
+from newsdesk.index.read.features import sentences_features, spans_features
+from newsdesk.index.read.model import ReaderModel
 from newsdesk.index.read.phrases import defines
 from newsdesk.index.read.spans import (
     Kind,
@@ -31,6 +34,7 @@ from newsdesk.index.read.spans import (
 )
 from newsdesk.index.read.types import Answer, Reading, nothing, ranking, source_of, strip_markers
 from newsdesk.index.search.hybrid import Hit
+from newsdesk.ingest.models import Entity
 from newsdesk.ingest.store.records import Article
 from newsdesk.text import arabic
 from newsdesk.text.sentences import split_sentences
@@ -40,6 +44,7 @@ from newsdesk.text.terms import query_terms
 _WORD_BEFORE = re.compile(r"([\w'’-]+) [\"“‘']?$")
 _WH = re.compile(r"\b(?:who|whom|whose|what|when|where|which|why|how)\b", re.I)
 NEARBY_CHARS = 400  # about two sentences of news copy
+MAX_FACTS = 3  # a fact line of more spans than this reads as a list, not an answer
 # The rest of this many best articles is read: the fact often sits outside the two passages
 # search keeps of a story, and the story that holds it is often the second. Two, not one:
 # synthetic questions contains-gold +12 -6, exact +2 -0, dev unchanged; three added nothing.
@@ -52,6 +57,12 @@ _DATELINE = re.compile(
     r"|^\([A-Z][\w .'’-]{1,40}\)\s*(?:--|–|—|-)?\s*"
     r"|^[A-Z][\w ,.'’-]{0,60}\([A-Z][\w .'’-]{1,40}\)\s*(?:--|–|—|-)\s*"
 )
+
+
+class EntityLookup(Protocol):
+    """The named entities of some articles, by article id (Archive.entities)."""
+
+    def __call__(self, article_ids: Sequence[int]) -> dict[int, list[Entity]]: ...
 
 
 @dataclass(frozen=True)
@@ -106,6 +117,7 @@ class Candidate:
     text: str
     article: Article
     start: int  # offset in the article text: overlapping passages repeat sentences
+    end: int
     keyword: float
     kind: float
     passage: float
@@ -115,6 +127,7 @@ class Candidate:
     follow: float = 0.0
     score: float = 0.0
     retrieved: bool = True  # from a retrieved passage, not the rest of the best article
+    rule: tuple[str, bool] | None = None  # the rules' span, and whether grammar placed it
 
 
 class ExtractiveReader:
@@ -128,11 +141,16 @@ class ExtractiveReader:
         max_chars: int = 600,
         weights: Weights = WEIGHTS,
         calibration: Calibration = CALIBRATION,
+        entities: EntityLookup | None = None,
+        model: ReaderModel | None = None,
     ) -> None:
         """`frequencies` (the archive's word counts) tells when to abstain; without it, the
-        reader always answers (to measure what it would say, as bench/ does)."""
+        reader always answers (to measure what it would say, as bench/ does). With the
+        archive's `entities` and a learned `model`, the fact line is the span the model
+        finds likely enough to be right, or none; without them, the rules' span."""
         self.frequencies, self.calibration = frequencies, calibration
         self.max_sentences, self.max_chars, self.weights = max_sentences, max_chars, weights
+        self.entities, self.model = entities, model
 
     def read(self, reading: Reading) -> Answer:
         said = norm(strip_markers(reading.context.answer)) if reading.context else ""
@@ -145,9 +163,42 @@ class ExtractiveReader:
         if lacking:
             return nothing(reading, support)
         chosen = self.choose(candidates)
-        answer = self.compose(reading.question, reading.query, reading.hits, chosen)
+        facts = None
+        if self.model is not None and self.entities is not None:
+            facts = self.learned_facts(reading.question, candidates, self.model, self.entities)
+            # The fact's own sentence is shown, whatever the rules ranked first.
+            missing = [c for _, c in facts if c not in chosen]
+            chosen = (missing + chosen)[: max(self.max_sentences, len(missing))]
+        answer = self.compose(reading.question, reading.query, reading.hits, chosen, facts)
         answer.support, answer.unsure = support, unsure
         return answer
+
+    def learned_facts(
+        self,
+        question: str,
+        candidates: list[Candidate],
+        model: ReaderModel,
+        entities: EntityLookup,
+    ) -> list[tuple[str, Candidate]]:
+        """The spans the model finds likely enough to be the fact asked for, likeliest first
+        (several where a "who" has several answers), each with its sentence."""
+        found = entities(sorted({c.article.id for c in candidates}))
+        logits = [model.sentence_logit(f) for f in sentences_features(question, candidates, found)]
+        scored = sorted(
+            (
+                (model.span_probability(f), span, candidates[i])
+                for f, span, i in spans_features(question, candidates, found, logits)
+            ),
+            key=lambda t: -t[0],
+        )
+        facts: list[tuple[str, Candidate]] = []
+        for p, span, c in scored:
+            if p < model.fact or len(facts) == MAX_FACTS:
+                break
+            text = full_name(span.text, c.article.text) if span.label == "PERSON" else span.text
+            if not any(_same(text, f) for f, _ in facts):
+                facts.append((text, c))
+        return facts
 
     def support(self, c: Candidate) -> float:
         """How well a sentence says the archive holds the answer: what abstention weighs."""
@@ -171,9 +222,9 @@ class ExtractiveReader:
         }
         seen: set[tuple[int, int]] = set()
         told: list[tuple[int, int]] = []
-        found: list[tuple[str, Article, int, float, bool]] = []
-        for text, article, start, passage, retrieved in _sentences(hits, self.weights.unread):
-            key = (article.id, start)
+        found: list[_Sentence] = []
+        for text, article, at, passage, retrieved in _sentences(hits, self.weights.unread):
+            key = (article.id, at[0])
             # Headings and bylines are too short to answer anything.
             if key in seen or len(text.split()) < 5:
                 continue
@@ -181,7 +232,7 @@ class ExtractiveReader:
             if said and norm(text) in said:
                 told.append(key)
                 continue
-            found.append((text, article, start, passage, retrieved))
+            found.append((text, article, at, passage, retrieved))
         words_of = [stems(f[0]) for f in found]
         by_article: dict[int, list[set[str]]] = {}
         for f, words in zip(found, words_of, strict=True):
@@ -209,7 +260,9 @@ class ExtractiveReader:
         lead = w.lead + (w.define_lead if defines(question) else 0.0)
         head = asked_words(question)[2]
         out = []
-        for (text, article, start, passage, retrieved), words in zip(found, words_of, strict=True):
+        for (text, article, (start, end), passage, retrieved), words in zip(
+            found, words_of, strict=True
+        ):
             rarity = idf[article.id]
             terms = set(rarity)
             if not retrieved and not terms & words:
@@ -219,6 +272,7 @@ class ExtractiveReader:
                 text,
                 article,
                 start,
+                end,
                 # fsum: exact in any order, so a tie between sentences does not turn on the
                 # order a set's words come in (it changed with PYTHONHASHSEED).
                 keyword=math.fsum(rarity[t] for t in terms & words)
@@ -232,6 +286,7 @@ class ExtractiveReader:
                     any(a == article.id and abs(b - start) < NEARBY_CHARS for a, b in told)
                 ),
                 retrieved=retrieved,
+                rule=span,
             )
             c.score = (
                 w.keyword * c.keyword
@@ -291,13 +346,12 @@ class ExtractiveReader:
             chosen.append(c)
         return chosen
 
-    def compose(
-        self, question: str, query: str, hits: list[Hit], chosen: list[Candidate]
-    ) -> Answer:
-        """The fact first, then the sentences with [n] markers, numbered as first cited."""
+    def rule_facts(
+        self, question: str, query: str, chosen: list[Candidate]
+    ) -> list[tuple[str, Candidate]]:
+        """The spans the rules find asked for in the chosen sentences, best sentence first: a
+        "who" with two sentences naming two people gets both."""
         kind = answer_kind(question, query)
-        # The spans asked for, best sentence first: a "who" with two sentences naming two
-        # people gets both. Each comes whole from a sentence, so the line stays extractive.
         found = [
             (s, c)
             for c in chosen
@@ -312,6 +366,21 @@ class ExtractiveReader:
         for (span, placed), c in found:
             if (placed or not facts) and not any(_same(span, f) for f, _ in facts):
                 facts.append((span, c))
+        return facts
+
+    def compose(
+        self,
+        question: str,
+        query: str,
+        hits: list[Hit],
+        chosen: list[Candidate],
+        facts: list[tuple[str, Candidate]] | None = None,
+    ) -> Answer:
+        """The fact first (the rules' when `facts` is None), then the sentences with [n]
+        markers, numbered as first cited. Each fact comes whole from a sentence, so the line
+        stays extractive."""
+        if facts is None:
+            facts = self.rule_facts(question, query, chosen)
         numbers: dict[int, int] = {}
         sources = []
 
@@ -342,18 +411,22 @@ class ExtractiveReader:
         return Answer(question, text, True, sources, 0.0, short, [], ranking(hits))
 
 
-def _sentences(hits: list[Hit], unread: float) -> Iterator[tuple[str, Article, int, float, bool]]:
-    """The passages' sentences (text without dateline, article, offset in it, passage
+def _sentences(hits: list[Hit], unread: float) -> Iterator[_Sentence]:
+    """The passages' sentences (text without dateline, article, offsets in it, passage
     similarity, retrieved), then the rest of the best articles', each at its best similarity
     less `unread`."""
     for hit in hits:
         for s, e in split_sentences(hit.text):
-            yield _sentence(hit.text[s:e]), hit.article, hit.start + s, hit.similarity or 0.0, True
+            at = (hit.start + s, hit.start + e)
+            yield _sentence(hit.text[s:e]), hit.article, at, hit.similarity or 0.0, True
     best = {h.article.id: h.article for h in hits}
     for article in list(best.values())[:UNREAD_ARTICLES]:
         similarity = max(h.similarity or 0.0 for h in hits if h.article.id == article.id) - unread
         for s, e in split_sentences(article.text):
-            yield _sentence(article.text[s:e]), article, s, similarity, False
+            yield _sentence(article.text[s:e]), article, (s, e), similarity, False
+
+
+_Sentence = tuple[str, Article, tuple[int, int], float, bool]
 
 
 def _names_head(sentence: str, span: str, head: str) -> bool:

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 import sqlite_utils
 
 from newsdesk.errors import ArchiveError, ArticleNotFound
-from newsdesk.ingest.models import Chunk, RawArticle
+from newsdesk.ingest.models import Chunk, Entity, RawArticle
 from newsdesk.ingest.store.records import (
     ArchiveStats,
     Article,
@@ -146,8 +146,14 @@ class Archive:
 
     # -- writes -------------------------------------------------------------------------------
 
-    def store(self, article: RawArticle, chunks: Sequence[Chunk]) -> StoreResult:
-        """Add or update one article with its chunks, atomically."""
+    def store(
+        self,
+        article: RawArticle,
+        chunks: Sequence[Chunk],
+        entities: tuple[str, Sequence[Entity]] | None = None,
+    ) -> StoreResult:
+        """Add or update one article with its chunks and, when given, its named entities (the
+        model that found them, and their spans), atomically."""
         uid, digest = identity(article), _content_hash(article)
         title = article.title or article.text.split("\n", 1)[0][:200]
         with self.transaction():
@@ -206,7 +212,56 @@ class Archive:
                     "ON CONFLICT (name) DO UPDATE SET chunks = chunks + 1",
                     _named(chunk.text),
                 )
+            if entities is not None:
+                self._put_entities(article_id, *entities)
             return StoreResult(status, article_id, duplicate_of, removed)
+
+    def _put_entities(self, article_id: int, model: str, entities: Sequence[Entity]) -> None:
+        self.db.execute("DELETE FROM entities WHERE article_id = ?", [article_id])
+        self.db.conn.executemany(
+            "INSERT INTO entities VALUES (?, ?, ?, ?)", [(article_id, *e) for e in entities]
+        )
+        self.db.execute("UPDATE articles SET entities_model = ? WHERE id = ?", [model, article_id])
+
+    def set_entities(self, article_id: int, model: str, entities: Sequence[Entity]) -> None:
+        """Replace an article's named entities (found later than it was stored)."""
+        with self.transaction():
+            self._put_entities(article_id, model, entities)
+
+    def entities(self, article_ids: Sequence[int]) -> dict[int, list[Entity]]:
+        """The named entities of these articles, in text order (none for an article whose
+        entities were not looked for)."""
+        found: dict[int, list[Entity]] = {a: [] for a in article_ids}
+        if not article_ids:
+            return found
+        marks = ",".join("?" * len(article_ids))
+        rows = self.rows(
+            f"SELECT article_id, start, end, label FROM entities WHERE article_id IN ({marks}) "
+            "ORDER BY article_id, start",
+            list(article_ids),
+        )
+        for article_id, start, end, label in rows:
+            found[article_id].append((start, end, label))
+        return found
+
+    def lacking_entities(self, model: str, limit: int = 64) -> list[tuple[int, str, str | None]]:
+        """(id, text, language) of articles whose entities `model` has not looked for."""
+        return [
+            (r[0], r[1], r[2])
+            for r in self.rows(
+                "SELECT id, text, language FROM articles "
+                "WHERE entities_model IS NULL OR entities_model != ? ORDER BY id LIMIT ?",
+                [model, limit],
+            )
+        ]
+
+    def count_lacking_entities(self, model: str) -> int:
+        return int(
+            self.rows(
+                "SELECT count(*) FROM articles WHERE entities_model IS NULL OR entities_model != ?",
+                [model],
+            )[0][0]
+        )
 
     def _insert(self, table: str, values: dict[str, Any]) -> int:
         rowid = self.db.table(table).insert(values).last_rowid
@@ -241,6 +296,7 @@ class Archive:
             if not self.db.execute("SELECT 1 FROM articles WHERE id = ?", [article_id]).fetchone():
                 raise ArticleNotFound(f"no article with id {article_id}")
             removed = self._drop_chunks(article_id)
+            self.db.execute("DELETE FROM entities WHERE article_id = ?", [article_id])
             self.db.execute("DELETE FROM articles WHERE id = ?", [article_id])
         return removed
 

@@ -149,6 +149,19 @@ MIGRATIONS: list[str] = [
     -- language (index/search/hybrid.py): this index answers that without reading every article.
     CREATE INDEX IF NOT EXISTS articles_language ON articles(language);
     """,
+    """
+    -- Named entities of English articles (ingest/entities.py): character offsets in the
+    -- article's text and the model's label. `entities_model` says which model found them
+    -- (NULL: not looked for yet; `newsdesk check` counts those, `reindex` fills them in).
+    CREATE TABLE entities (
+        article_id INTEGER NOT NULL,
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL,
+        label TEXT NOT NULL
+    );
+    CREATE INDEX entities_article ON entities(article_id);
+    ALTER TABLE articles ADD COLUMN entities_model TEXT;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

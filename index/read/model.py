@@ -1,0 +1,69 @@
+"""The learned reader: weights fitted by train/reader.py on questions a language model wrote
+about news outside every test set (train/README.md), and what they score.
+
+Three logistic models over index/read/features.py's named features: whether a sentence holds
+the answer, whether a span is the fact asked for, and whether the archive holds an answer at
+all. Two thresholds, chosen on articles the fit did not see, turn probabilities into choices:
+the fact line is shown only from `fact` up, and "I found nothing" is said below `answer`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from newsdesk.errors import NewsdeskError
+from newsdesk.index.read.features import Features
+
+WEIGHTS = Path(__file__).with_name("reader-weights.json")
+
+
+@dataclass(frozen=True)
+class ReaderModel:
+    """Weights by feature name for each model, and the two thresholds."""
+
+    sentence: dict[str, float]
+    span: dict[str, float]
+    answer: dict[str, float]
+    fact: float  # the least span probability shown as the fact line
+    answer_line: float  # the least answer logit answered
+
+    def sentence_logit(self, f: Features) -> float:
+        return _dot(self.sentence, f)
+
+    def span_probability(self, f: Features) -> float:
+        return _sigmoid(_dot(self.span, f))
+
+    def answer_margin(self, f: Features) -> float:
+        """How far above the line below which the archive is taken to lack the answer."""
+        return _dot(self.answer, f) - self.answer_line
+
+
+def _dot(weights: dict[str, float], f: Features) -> float:
+    return math.fsum(weights.get(name, 0.0) * value for name, value in f.items())
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(min(x, 30.0), -30.0)))
+
+
+@cache
+def load_model(path: Path = WEIGHTS) -> ReaderModel:
+    """The weights shipped with newsdesk (or another file of train/reader.py's)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return ReaderModel(
+            data["sentence"],
+            data["span"],
+            data["answer"],
+            float(data["thresholds"]["fact"]),
+            float(data["thresholds"]["answer"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise NewsdeskError(
+            f"the reader's weights {path} cannot be read ({e}): reinstall newsdesk, or "
+            "rebuild them with train/reader.py"
+        ) from e
