@@ -30,6 +30,29 @@ class Settings:
     model: str = "all-MiniLM-L6-v2"
     torch_threads: int = 2
     embed_batch_size: int = 32
+    # What runs the model (index/vectors/encoders.py): "torch" (sentence-transformers), "onnx"
+    # (ONNX Runtime, the same vectors as torch within 1e-6, so the same model name), "onnx-int8"
+    # (8-bit weights: other vectors, recorded as "<model>-int8"), or "auto": what made the
+    # archive's vectors, and for a new archive `encoders.DEFAULT`. The ONNX files are exported
+    # from the packaged weights on first use into `encoder_cache`.
+    encoder: str = "auto"
+    encoder_cache: Path = Path("~/.cache/newsdesk")
+    # Embeddings from an OpenAI-compatible server (POST {url}/embeddings) instead of a model in
+    # this process: text-embeddings-inference, Infinity, vLLM, Ollama, … `embeddings_model` is
+    # the model's name there, and what the archive records as the model of its vectors.
+    embeddings_url: str | None = None
+    embeddings_model: str | None = None
+    embeddings_api_key: str | None = field(default=None, repr=False)
+    embeddings_timeout: float = 60.0  # seconds for one request
+    embeddings_batch: int = 64  # texts per request
+    embeddings_requests: int = 4  # requests in flight at once
+    embeddings_retries: int = 5  # tries of one request on 429, 5xx or no answer
+    # Where the vectors live: "faiss" (files beside the archive), or "milvus:<uri>", a Milvus
+    # server ("milvus:http://host:19530") or a Milvus Lite folder ("milvus:/path/vectors.db";
+    # a relative path is taken inside `home`). Collections are named `milvus_collection`_…
+    vectors: str = "faiss"
+    milvus_collection: str = "newsdesk"
+    milvus_token: str | None = field(default=None, repr=False)
     # A second, multilingual vector set beside MiniLM (index/vectors/multilingual.py), so Arabic
     # questions find English articles and English questions Arabic ones; an English ingest
     # embeds only each article's lead with it, a few percent more time (measured ratio 1.004
@@ -113,6 +136,13 @@ class Settings:
             llm=env.get("NEWSDESK_LLM") or cls.llm,
             llm_url=env.get("NEWSDESK_LLM_URL") or None,
             llm_api_key=env.get("NEWSDESK_LLM_API_KEY") or None,
+            encoder=env.get("NEWSDESK_ENCODER") or cls.encoder,
+            embeddings_url=env.get("NEWSDESK_EMBEDDINGS_URL") or None,
+            embeddings_model=env.get("NEWSDESK_EMBEDDINGS_MODEL") or None,
+            embeddings_api_key=env.get("NEWSDESK_EMBEDDINGS_API_KEY") or None,
+            vectors=env.get("NEWSDESK_VECTORS") or cls.vectors,
+            milvus_collection=env.get("NEWSDESK_MILVUS_COLLECTION") or cls.milvus_collection,
+            milvus_token=env.get("NEWSDESK_MILVUS_TOKEN") or None,
         )
 
 

@@ -26,6 +26,10 @@ class ModelMismatchError(SearchIndexError):
     """The archive was indexed with a different embedding model than the one configured."""
 
 
+class EmbeddingError(NewsdeskError):
+    """An embedding model could not be loaded, or an embeddings server reached or understood."""
+
+
 class QueryError(NewsdeskError):
     """A search query or question cannot be used (empty, only punctuation, …)."""
 

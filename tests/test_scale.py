@@ -180,9 +180,9 @@ def test_a_mapped_index_refuses_writes_and_a_writer_replaces_the_file_under_it(
 def test_a_desk_searches_mapped_and_writes_through_a_private_copy(
     seed_desk: Newsdesk, tmp_path: Path
 ) -> None:
-    assert seed_desk.indexer.vectors.mapped
+    assert seed_desk.indexer.vectors.info().mapped
     seed_desk.ingest([_others(tmp_path)])
-    assert seed_desk.indexer.vectors.mapped and seed_desk.check().ok
+    assert seed_desk.indexer.vectors.info().mapped and seed_desk.check().ok
     assert seed_desk.search("floods in Derna")[0].article.external_id == "o1"
 
 

@@ -16,8 +16,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from newsdesk.errors import QueryError
+from newsdesk.index.vectors.base import VectorStore
 from newsdesk.index.vectors.embedder import Embedder
-from newsdesk.index.vectors.faiss import VectorIndex
 from newsdesk.ingest.store.archive import Archive
 from newsdesk.ingest.store.follows import Follow, FollowStore, QueuedAlert
 from newsdesk.ingest.store.records import Article
@@ -42,7 +42,7 @@ class Matcher:
     """Scores articles against topics with the archive's stored passage vectors; what it
     reads of each article is kept for the matcher's life (one round of matching)."""
 
-    def __init__(self, archive: Archive, embedder: Embedder, vectors: VectorIndex) -> None:
+    def __init__(self, archive: Archive, embedder: Embedder, vectors: VectorStore) -> None:
         self.archive, self.embedder, self.vectors = archive, embedder, vectors
         self._profiles: dict[int, tuple[np.ndarray | None, set[str]]] = {}
 

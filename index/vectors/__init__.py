@@ -1,1 +1,2 @@
-"""Embedding models, the vector stores (FAISS), and keeping them in step with the archive."""
+"""Embedding models (MiniLM on ONNX Runtime or torch, a server's, the multilingual one), the
+vector stores (FAISS files, Milvus), and keeping them in step with the archive."""

