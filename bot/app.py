@@ -24,7 +24,7 @@ from telegram.ext import (
 )
 
 from newsdesk import Newsdesk
-from newsdesk.bot import admin, callbacks, feeds, follows, handlers
+from newsdesk.bot import admin, callbacks, feeds, follows, handlers, who
 from newsdesk.bot.state import App, BotContext, BotState
 from newsdesk.config import BotSettings
 from newsdesk.errors import NewsdeskError
@@ -41,6 +41,7 @@ COMMANDS = [
     BotCommand("following", "The stories this chat follows"),
     BotCommand("unfollow", "Stop following a story"),
     BotCommand("timeline", "A topic's articles in date order"),
+    BotCommand("who", "Who or where: the articles that name someone or somewhere"),
     BotCommand("help", "How to ask"),
     BotCommand("start", "What this bot is"),
 ]
@@ -151,6 +152,7 @@ def build_application(settings: BotSettings, desk: Newsdesk) -> App:
             CommandHandler("following", follows.following),
             CommandHandler("unfollow", follows.unfollow),
             CommandHandler("timeline", follows.timeline),
+            CommandHandler("who", who.who),
             MessageHandler(filters.COMMAND & private, handlers.unknown_command),
             MessageHandler(filters.Document.ALL & private, admin.document),
             MessageHandler(text & private, handlers.private_text),

@@ -1,11 +1,12 @@
-"""Following stories in a chat (/follow, /following, /unfollow), their alerts, /timeline."""
+"""Following stories in a chat (/follow, /following, /unfollow), their alerts, /timeline
+(a chart, then the lines)."""
 
 from __future__ import annotations
 
 from telegram import Message, Update
 from telegram.constants import ChatType
 
-from newsdesk import AlertMessage, Article, TimelineEntry
+from newsdesk import AlertMessage, Article, TimelineChart, TimelineEntry, plot_timeline
 from newsdesk.bot.admin import is_admin
 from newsdesk.bot.format import bullet_list, esc, link
 from newsdesk.bot.replies import command_argument, reply_pieces
@@ -61,6 +62,23 @@ def timeline_html(topic: str, entries: list[TimelineEntry]) -> str:
             f"{_when(e.article)} — {outlets} — {link(e.article.title, e.article.url)}{copies}"
         )
     return f"<b>Timeline: {esc(topic)}</b>\n" + "\n".join(lines)
+
+
+def chart_caption(topic: str, chart: TimelineChart) -> str:
+    """What the chart shows, in a line or two (a caption holds at most 1,024 characters)."""
+    days = len(chart.days)
+    first, last = chart.days[0].day, chart.days[-1].day
+    span = first if first == last else f"{first} to {last}"
+    text = (
+        f"<b>Timeline: {esc(topic)}</b>\n{chart.articles} "
+        f"{'article' if chart.articles == 1 else 'articles'} on {days} "
+        f"{'day' if days == 1 else 'days'}, {span}, by outlet"
+    )
+    if chart.marked:
+        text += "; the numbers mark the top stories, named under the chart"
+    if chart.undated:
+        text += f" ({chart.undated} undated, not shown)"
+    return text + "."
 
 
 async def _may_follow(message: Message, update: Update, context: BotContext) -> bool:
@@ -130,7 +148,7 @@ async def unfollow(update: Update, context: BotContext) -> None:
 
 
 async def timeline(update: Update, context: BotContext) -> None:
-    """/timeline <topic>: the matching articles, oldest first, one line per story."""
+    """/timeline <topic>: a chart of the matching articles per day, then one line per story."""
     message = update.effective_message
     if message is None:
         return
@@ -146,4 +164,10 @@ async def timeline(update: Update, context: BotContext) -> None:
     except EmptyArchiveError:
         await message.reply_html("The archive is empty for now.", do_quote=True)
         return
+    # Drawn on an answering thread: a chart takes a few hundred milliseconds of CPU.
+    chart = await context.state.run(plot_timeline, topic, entries)
+    if chart is not None:
+        await message.reply_photo(
+            chart.png, caption=chart_caption(topic, chart), filename="timeline.png", do_quote=True
+        )
     await reply_pieces(message, timeline_html(topic, entries))

@@ -54,6 +54,7 @@ HELP = "\n".join(
         "/follow &lt;topic&gt; — an alert here when new articles about it come in",
         "/following, /unfollow &lt;number&gt; — what this chat follows; stop one",
         "/timeline &lt;topic&gt; — its articles, oldest first",
+        "/who &lt;name&gt; — the articles that name a person, group or place",
         "/help — this message",
         "",
         "Under each answer: <b>Sources</b> lists its articles, 👍 / 👎 tell us if it helped.",

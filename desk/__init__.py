@@ -27,6 +27,8 @@ from newsdesk.index.generate.writer import JUDGED_OUT, Writing
 from newsdesk.index.read.answerer import format_answer_text
 from newsdesk.index.read.types import NOTHING, UNSURE, Answer, FollowUp, Source
 from newsdesk.index.search.hybrid import Hit, Mode
+from newsdesk.index.stories.chart import DayCount, TimelineChart, plot_timeline
+from newsdesk.index.stories.entities import EntityProfile, Mention, RelatedName
 from newsdesk.index.stories.timeline import TimelineEntry
 from newsdesk.ingest.feeds import PollResult
 from newsdesk.ingest.pipeline import IngestReport
@@ -48,14 +50,17 @@ __all__ = [
     "Article",
     "ArticleNotFound",
     "BotSettings",
+    "DayCount",
     "DeskStats",
     "EmptyArchiveError",
+    "EntityProfile",
     "Feed",
     "Filters",
     "Follow",
     "FollowUp",
     "Hit",
     "IngestReport",
+    "Mention",
     "Mode",
     "ModelMismatchError",
     "Newsdesk",
@@ -63,13 +68,16 @@ __all__ = [
     "PollResult",
     "QueryError",
     "ReadError",
+    "RelatedName",
     "SearchIndexError",
     "Settings",
     "Source",
+    "TimelineChart",
     "TimelineEntry",
     "Writing",
     "evaluate",
     "format_answer_text",
     "has_arabic",
     "load_questions",
+    "plot_timeline",
 ]

@@ -23,7 +23,7 @@ from fakes.telegram_html import auto_entities
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # The bot's own sends and edits, i.e. what fake.sent() reports.
 MESSAGE_METHODS = frozenset(
-    {"sendMessage", "sendDocument", "editMessageText", "editMessageReplyMarkup"}
+    {"sendMessage", "sendDocument", "sendPhoto", "editMessageText", "editMessageReplyMarkup"}
 )
 
 

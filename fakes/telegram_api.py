@@ -9,6 +9,7 @@ import ipaddress
 import itertools
 import json
 import re
+import struct
 import threading
 import time
 from collections.abc import Callable
@@ -29,6 +30,11 @@ from fakes.telegram_html import (
 DEFAULT_SPEC_PATH = Path(__file__).resolve().parents[2] / "shared" / "telegram-bot-api" / "api.json"
 MAX_MESSAGE_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
+# sendPhoto's limits, as the spec words them: "at most 10 MB in size", "width and height must
+# not exceed 10000 in total", "width and height ratio must be at most 20".
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_PHOTO_SIDES = 10_000
+MAX_PHOTO_RATIO = 20
 MAX_CALLBACK_DATA_BYTES = 64
 _CHAT_ACTIONS = frozenset(
     "typing upload_photo record_video upload_video record_voice upload_voice upload_document "
@@ -75,6 +81,28 @@ class UploadedFile:
     filename: str
     content_type: str
     content: bytes = field(repr=False)
+
+
+def image_size(content: bytes) -> tuple[int, int]:
+    """(width, height) of a PNG or JPEG, from its header; Telegram refuses other data as a
+    photo with IMAGE_PROCESS_FAILED."""
+    if content[:8] == b"\x89PNG\r\n\x1a\n" and content[12:16] == b"IHDR":
+        width, height = struct.unpack(">II", content[16:24])
+        if width and height:
+            return width, height
+    elif content[:2] == b"\xff\xd8":
+        at = 2
+        while at + 9 <= len(content) and content[at] == 0xFF:
+            marker = content[at + 1]
+            length = struct.unpack(">H", content[at + 2 : at + 4])[0]
+            # Start-of-frame markers (baseline, progressive, …), not DHT, JPG or DAC.
+            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+                height, width = struct.unpack(">HH", content[at + 5 : at + 9])
+                if width and height:
+                    return width, height
+                break
+            at += 2 + length
+    raise bad_request("IMAGE_PROCESS_FAILED")
 
 
 @dataclass
@@ -243,6 +271,7 @@ class BotApi:
             "getUpdates": self.get_updates,
             "sendMessage": self.send_message,
             "sendDocument": self.send_document,
+            "sendPhoto": self.send_photo,
             "sendMessageDraft": self.send_message_draft,
             "editMessageText": self.edit_message_text,
             "editMessageReplyMarkup": self.edit_message_reply_markup,
@@ -531,6 +560,46 @@ class BotApi:
             body["caption"] = formatted.text
             if formatted.entities:
                 body["caption_entities"] = formatted.entities
+        return self.send(params, body)
+
+    def send_photo(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A photo: an upload (PNG or JPEG, within the spec's size limits) or the file_id of
+        one sent before. One size comes back, the photo as sent: the fake makes no smaller
+        copies (Telegram adds thumbnails to the list)."""
+        self.chat(params["chat_id"])
+        photo = params["photo"]
+        if isinstance(photo, UploadedFile):
+            if len(photo.content) > MAX_PHOTO_BYTES:
+                raise ApiError(413, "Request Entity Too Large")
+            width, height = image_size(photo.content)
+            if width + height > MAX_PHOTO_SIDES or max(width, height) > MAX_PHOTO_RATIO * min(
+                width, height
+            ):
+                raise bad_request("PHOTO_INVALID_DIMENSIONS")
+            stored = self.store_file(photo.content, photo.filename or "photo.png", "photos")
+            del stored["file_name"]
+        else:
+            with self.lock:
+                known = self.state.files.get(str(photo))
+            if known is None:
+                # HTTP URLs too: the fake fetches nothing from the Internet.
+                raise bad_request("wrong file identifier/HTTP URL specified")
+            width, height = image_size(known.content)
+            stored = {
+                "file_id": known.file_id,
+                "file_unique_id": known.file_unique_id,
+                "file_size": len(known.content),
+            }
+        body: dict[str, Any] = {"photo": [{**stored, "width": width, "height": height}]}
+        if params.get("caption"):
+            formatted = self.formatted(params, "caption", caption=True)
+            body["caption"] = formatted.text
+            if formatted.entities:
+                body["caption_entities"] = formatted.entities
+            if params.get("show_caption_above_media"):
+                body["show_caption_above_media"] = True
+        if params.get("has_spoiler"):
+            body["has_media_spoiler"] = True
         return self.send(params, body)
 
     def editable(self, params: dict[str, Any]) -> dict[str, Any]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from pathlib import Path
 
 import click
 
-from newsdesk import Filters
+from newsdesk import Filters, plot_timeline
 from newsdesk.cli.feeds import clock_text
 from newsdesk.cli.kit import ISO_DATE, Context, article_json, echo_json
 
@@ -32,9 +33,20 @@ def follows_cmd(obj: Context, as_json: bool) -> None:
 @click.option("--since", type=ISO_DATE, help="Only articles published on or after this date.")
 @click.option("--until", type=ISO_DATE, help="Only articles published on or before this date.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option(
+    "--plot",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also draw it as a PNG chart in this file: articles per day by outlet, the top "
+    "stories numbered.",
+)
 @click.pass_obj
 def timeline_cmd(
-    obj: Context, topic: str, since: str | None, until: str | None, as_json: bool
+    obj: Context,
+    topic: str,
+    since: str | None,
+    until: str | None,
+    as_json: bool,
+    plot: Path | None,
 ) -> None:
     """The stories about TOPIC in date order, copies of one story on one line."""
     with obj.desk() as desk:
@@ -46,11 +58,25 @@ def timeline_cmd(
                 for e in entries
             ]
         )
-        return
-    if not entries:
-        click.echo(f"nothing in the archive matches {topic!r}")
-    for e in entries:
-        click.echo(timeline_line(e.date, e.outlets, e.article.title, e.copies))
+    else:
+        if not entries:
+            click.echo(f"nothing in the archive matches {topic!r}")
+        for e in entries:
+            click.echo(timeline_line(e.date, e.outlets, e.article.title, e.copies))
+    if plot is not None:
+        chart = plot_timeline(topic, entries)
+        if chart is None:
+            raise click.ClickException(f"no chart written: no dated article matches {topic!r}")
+        try:
+            plot.write_bytes(chart.png)
+        except OSError as e:
+            raise click.ClickException(f"cannot write the chart to {plot}: {e.strerror}") from None
+        days = len(chart.days)
+        click.echo(
+            f"wrote {plot}: {chart.width}×{chart.height} PNG, {chart.articles} articles on "
+            f"{days} {'day' if days == 1 else 'days'}",
+            err=True,
+        )
 
 
 def timeline_line(date: str | None, outlets: list[str], title: str, copies: int) -> str:

@@ -12,6 +12,7 @@ from tqdm import tqdm
 from newsdesk import Filters, Mode
 from newsdesk.cli.answer import ask_cmd, eval_cmd
 from newsdesk.cli.bot import bot_cmd
+from newsdesk.cli.entity import entity_cmd
 from newsdesk.cli.feeds import feeds_cmd, watch_cmd
 from newsdesk.cli.follows import follows_cmd, timeline_cmd
 from newsdesk.cli.kit import ISO_DATE, PASSAGES, Context, article_json, article_line, echo_json
@@ -290,6 +291,7 @@ cli.add_command(feeds_cmd)
 cli.add_command(watch_cmd)
 cli.add_command(follows_cmd)
 cli.add_command(timeline_cmd)
+cli.add_command(entity_cmd)
 
 
 def main() -> None:

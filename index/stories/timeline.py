@@ -19,10 +19,17 @@ class TimelineEntry:
     article: Article
     outlets: list[str] = field(default_factory=list)
     copies: int = 0  # other articles of the same story
+    score: float = 0.0  # how well the story matches the topic (its searched article's)
+    articles: list[Article] = field(default_factory=list)  # the story's, oldest first
 
     @property
     def date(self) -> str | None:
         return self.article.date
+
+    @property
+    def members(self) -> list[Article]:
+        """The story's articles (the first alone when they were not given)."""
+        return self.articles or [self.article]
 
 
 def build_timeline(
@@ -45,9 +52,10 @@ def build_timeline(
         if scores[article.id] < threshold:
             continue
         members = archive.story(story, filters) or [article]
-        first = min(members, key=lambda a: (a.date is None, a.date or "", a.id))
+        members.sort(key=lambda a: (a.date is None, a.date or "", a.id))
         outlets = list(dict.fromkeys(a.source for a in members if a.source))
-        entries.append(TimelineEntry(first, outlets, len(members) - 1))
+        score = scores[article.id]
+        entries.append(TimelineEntry(members[0], outlets, len(members) - 1, score, members))
     # Undated stories go last: they cannot be placed.
     entries.sort(key=lambda e: (e.date is None, e.date or "", e.article.id))
     return entries[:limit]
