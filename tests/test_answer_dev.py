@@ -18,11 +18,20 @@ FACTS = {
 }
 
 
-def test_who_was_killed_states_the_fact_first(full_desk: Newsdesk) -> None:
+def test_who_was_killed_opens_with_the_dead(full_desk: Newsdesk) -> None:
     answer = full_desk.ask("Who was killed in Jassim?")
-    fact = answer.text.split("\n")[0]
-    assert "15" in fact and "Jebawi" in fact
-    assert answer.short and answer.sources[0].source == "North Press"
+    opening = answer.text.split("\n")[0]
+    assert "15" in opening and "Jebawi" in opening
+    assert answer.sources[0].source == "North Press"
+
+
+def test_a_sure_fact_is_shown_first(full_desk: Newsdesk) -> None:
+    # "Which brigade?": one name answers it, in the sentence that says so; the model is sure
+    # enough to show it first (in bold in Telegram), above that sentence.
+    answer = full_desk.ask("Which brigade sent groups to Jassim?")
+    assert answer.short == "Eighth Brigade"
+    fact, sentences = answer.text.split("\n", 1)
+    assert fact == "Eighth Brigade [1]" and "Eighth Brigade" in sentences
 
 
 @pytest.mark.parametrize("question", FACTS)

@@ -48,7 +48,8 @@ async def test_private_chat_gets_drafts_then_the_final_answer(
     [request] = model_server.requests
     asked = request["messages"][-1]["content"]
     assert "Question: Who was killed in Jassim?" in asked
-    assert "The passages answer it with:" in asked and "Jebawi" in asked  # the reader's facts
+    # The model is told the facts the rules find, shown or not: it weighs them itself.
+    assert "The passages answer it with:" in asked and "Jebawi" in asked
 
 
 async def test_group_answer_is_edited_in_place(
@@ -95,8 +96,9 @@ async def test_an_answer_that_does_not_hold_leaves_the_extractive_one(
 async def test_an_unsure_answer_the_model_judges_off_the_point_gives_way_to_nothing_found(
     fake: FakeTelegram, bot_desk: Newsdesk
 ) -> None:
-    # The seed article tells of clashes in Jassim, not of when they ended: an unsure answer.
-    question = "When did the clashes in Jassim end?"
+    # The seed article quotes a leader of the Eighth Brigade, never saying who leads it: an
+    # unsure answer.
+    question = "Who leads the Eighth Brigade?"
     with FakeOpenAI(Reply(["No"])) as server, generative(bot_desk, server) as desk:
         async with running_bot(fake, desk):
             first = await reply_to(fake, fake.group_message(GROUP, ALICE, f"/ask {question}"))

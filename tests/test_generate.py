@@ -110,6 +110,9 @@ def test_passages_numbered_by_article_with_outlet_and_date() -> None:
     user = prompt("Who?", numbered)[-1]["content"]
     assert "[1] Title 1 (North Press, 2022-10-27): First. … First again." in user
     assert "Question: Who?\n\nAnswer in one or two sentences" in user
+    assert "answer it with" not in user  # no fact line shown, none passed on
+    hinted = prompt("Who?", numbered, "Eighth Brigade")[-1]["content"]
+    assert "The passages answer it with: Eighth Brigade. Use all of these." in hinted
 
 
 def test_overlapping_passages_are_told_once_best_first() -> None:

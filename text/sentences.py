@@ -54,3 +54,17 @@ def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
     while end > start and text[end - 1].isspace():
         end -= 1
     return start, end
+
+
+# "(CNN) -- ", "DARAA, Syria (North Press) – ": a dateline is not part of the answer, nor is
+# an "Editor's note:" label.
+_DATELINE = re.compile(
+    r"^(?i:editor['’]s note)\s*:\s*"
+    r"|^\([A-Z][\w .'’-]{1,40}\)\s*(?:--|–|—|-)?\s*"
+    r"|^[A-Z][\w ,.'’-]{0,60}\([A-Z][\w .'’-]{1,40}\)\s*(?:--|–|—|-)\s*"
+)
+
+
+def quoted(text: str) -> str:
+    """A sentence as an answer quotes it: whitespace collapsed, no dateline."""
+    return _DATELINE.sub("", " ".join(text.split()))

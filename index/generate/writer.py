@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from newsdesk.errors import GenerationError
@@ -215,8 +215,10 @@ class Writing:
         articles: int = 5,
         max_tokens: int = 160,
         timeout: float = 120.0,
+        hint: str | None = None,
     ) -> None:
-        self.model, self.extractive, self.hits = model, extractive, hits
+        """`hint`: the facts the model is told the passages answer with (prompt)."""
+        self.model, self.extractive, self.hits, self.hint = model, extractive, hits, hint
         self.numbered = number_passages(hits, articles)
         # The sentences the extractive reader chose, without the fact line and markers.
         self.said = strip_markers(extractive.text.split("\n")[-1])
@@ -243,14 +245,7 @@ class Writing:
             ):
                 self.judged_out = True
                 return
-            # The extractive answer's fact line, its own [n] markers dropped: they number
-            # sources differently from the passages here.
-            fact = (
-                strip_markers(self.extractive.text.split("\n")[0])
-                if self.extractive.short
-                else None
-            )
-            messages = prompt(self.extractive.question, self.numbered, fact)
+            messages = prompt(self.extractive.question, self.numbered, self.hint)
             for piece in self.model.stream(messages, max_tokens=self.max_tokens):
                 self.text += piece
                 yield piece
@@ -306,11 +301,13 @@ class GenerativeReader:
         model: ChatModel,
         fallback: Reader,
         *,
+        hints: Callable[[Reading], str | None] | None = None,
         articles: int = 5,
         max_tokens: int = 160,
         timeout: float = 120.0,
     ) -> None:
-        self.model, self.fallback = model, fallback
+        """`hints` gives the facts to tell the model for a reading (ExtractiveReader.hint)."""
+        self.model, self.fallback, self.hints = model, fallback, hints
         self.articles, self.max_tokens, self.timeout = articles, max_tokens, timeout
 
     def writing(self, extractive: Answer, reading: Reading) -> Writing:
@@ -322,6 +319,7 @@ class GenerativeReader:
             articles=self.articles,
             max_tokens=self.max_tokens,
             timeout=self.timeout,
+            hint=self.hints(reading) if self.hints else None,
         )
 
     def read(self, reading: Reading) -> Answer:

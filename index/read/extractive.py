@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Protocol
 
 from newsdesk.index.read.abstain import (
     CALIBRATION,
@@ -17,52 +16,38 @@ from newsdesk.index.read.abstain import (
     should_abstain,
     signals,
 )
-from newsdesk.index.read.features import sentences_features, spans_features
-from newsdesk.index.read.model import ReaderModel
+from newsdesk.index.read.features import (
+    EntityLookup,
+    answer_features,
+    sentences_features,
+    spans_features,
+)
+from newsdesk.index.read.model import Judged, ReaderModel
+from newsdesk.index.read.names import full_name, names_head, same_thing
 from newsdesk.index.read.phrases import defines
 from newsdesk.index.read.spans import (
     Kind,
     asked_words,
-    common_words,
     find_span,
     norm,
-    nouns,
     question_kind,
-    spans,
     stem,
     stems,
 )
 from newsdesk.index.read.types import Answer, Reading, nothing, ranking, source_of, strip_markers
 from newsdesk.index.search.hybrid import Hit
-from newsdesk.ingest.models import Entity
 from newsdesk.ingest.store.records import Article
 from newsdesk.text import arabic
-from newsdesk.text.sentences import split_sentences
+from newsdesk.text.sentences import quoted, split_sentences
 from newsdesk.text.terms import query_terms
 
-# The word right before a span, an opening quote between them at most ("sitcom “Full House”").
-_WORD_BEFORE = re.compile(r"([\w'’-]+) [\"“‘']?$")
 _WH = re.compile(r"\b(?:who|whom|whose|what|when|where|which|why|how)\b", re.I)
 NEARBY_CHARS = 400  # about two sentences of news copy
-MAX_FACTS = 3  # a fact line of more spans than this reads as a list, not an answer
 # The rest of this many best articles is read: the fact often sits outside the two passages
 # search keeps of a story, and the story that holds it is often the second. Two, not one:
 # synthetic questions contains-gold +12 -6, exact +2 -0, dev unchanged; three added nothing.
 UNREAD_ARTICLES = 2
 LEAD_CHARS = 250  # a news story's first sentence or two: who, what, when, where
-# "(CNN) -- ", "DARAA, Syria (North Press) – ": a dateline is not part of the answer, nor is
-# an "Editor's note:" label.
-_DATELINE = re.compile(
-    r"^(?i:editor['’]s note)\s*:\s*"
-    r"|^\([A-Z][\w .'’-]{1,40}\)\s*(?:--|–|—|-)?\s*"
-    r"|^[A-Z][\w ,.'’-]{0,60}\([A-Z][\w .'’-]{1,40}\)\s*(?:--|–|—|-)\s*"
-)
-
-
-class EntityLookup(Protocol):
-    """The named entities of some articles, by article id (Archive.entities)."""
-
-    def __call__(self, article_ids: Sequence[int]) -> dict[int, list[Entity]]: ...
 
 
 @dataclass(frozen=True)
@@ -159,13 +144,14 @@ class ExtractiveReader:
         support = max((self.support(c) for c in candidates if c.retrieved), default=None)
         if support is None:
             return nothing(reading, support)
-        lacking, unsure = self.abstains(reading, candidates, support)
+        judged = self.judge(reading.question, candidates)
+        lacking, unsure = self.abstains(reading, candidates, support, judged)
         if lacking:
             return nothing(reading, support)
         chosen = self.choose(candidates)
         facts = None
-        if self.model is not None and self.entities is not None:
-            facts = self.learned_facts(reading.question, candidates, self.model, self.entities)
+        if judged is not None:
+            facts = judged.facts(self.model.fact if self.model else 1.0)
             # The fact's own sentence is shown, whatever the rules ranked first.
             missing = [c for _, c in facts if c not in chosen]
             chosen = (missing + chosen)[: max(self.max_sentences, len(missing))]
@@ -173,32 +159,30 @@ class ExtractiveReader:
         answer.support, answer.unsure = support, unsure
         return answer
 
-    def learned_facts(
-        self,
-        question: str,
-        candidates: list[Candidate],
-        model: ReaderModel,
-        entities: EntityLookup,
-    ) -> list[tuple[str, Candidate]]:
-        """The spans the model finds likely enough to be the fact asked for, likeliest first
-        (several where a "who" has several answers), each with its sentence."""
-        found = entities(sorted({c.article.id for c in candidates}))
+    def hint(self, reading: Reading) -> str | None:
+        """The facts a writer is told the passages answer with: the rules' spans in the
+        sentences this reader chooses, whether or not it shows them (a language model reads
+        the passages too, and a small one otherwise settles on the first fact it meets)."""
+        said = norm(strip_markers(reading.context.answer)) if reading.context else ""
+        chosen = self.choose(self.candidates(reading.question, reading.query, reading.hits, said))
+        facts = self.rule_facts(reading.question, reading.query, chosen)
+        return "; ".join(span for span, _ in facts) or None
+
+    def judge(self, question: str, candidates: list[Candidate]) -> Judged | None:
+        """What the learned model makes of the sentences and their spans (None without it)."""
+        if self.model is None or self.entities is None:
+            return None
+        found = self.entities(sorted({c.article.id for c in candidates}))
+        model = self.model
         logits = [model.sentence_logit(f) for f in sentences_features(question, candidates, found)]
-        scored = sorted(
+        spans = sorted(
             (
                 (model.span_probability(f), span, candidates[i])
                 for f, span, i in spans_features(question, candidates, found, logits)
             ),
             key=lambda t: -t[0],
         )
-        facts: list[tuple[str, Candidate]] = []
-        for p, span, c in scored:
-            if p < model.fact or len(facts) == MAX_FACTS:
-                break
-            text = full_name(span.text, c.article.text) if span.label == "PERSON" else span.text
-            if not any(_same(text, f) for f, _ in facts):
-                facts.append((text, c))
-        return facts
+        return Judged(max(logits), spans)
 
     def support(self, c: Candidate) -> float:
         """How well a sentence says the archive holds the answer: what abstention weighs."""
@@ -279,7 +263,7 @@ class ExtractiveReader:
                 / (math.fsum(rarity.values()) or 1.0),
                 kind=1.0 if span else 0.0,
                 slot=1.0 if span and span[1] else 0.0,
-                head=1.0 if span and head and _names_head(text, span[0], head) else 0.0,
+                head=1.0 if span and head and names_head(text, span[0], head) else 0.0,
                 passage=passage,
                 lead=1.0 if start < LEAD_CHARS else 0.0,
                 follow=float(
@@ -301,13 +285,29 @@ class ExtractiveReader:
         return out
 
     def abstains(
-        self, reading: Reading, candidates: list[Candidate], support: float
+        self,
+        reading: Reading,
+        candidates: list[Candidate],
+        support: float,
+        judged: Judged | None = None,
     ) -> tuple[bool, bool]:
-        """Whether the archive lacks the answer, and whether it may (index/read/abstain.py)."""
+        """Whether the archive lacks the answer, and whether it may: by the learned model
+        where there is one, else (and across scripts, where it has not learned) by the rule
+        of index/read/abstain.py."""
         if self.frequencies is None:
             return False, False
         found = signals(self.frequencies, reading.query, reading.hits, candidates, support)
         follow, c = reading.follow_up, self.calibration
+        if judged is not None and self.model is not None and not found.cross:
+            features = answer_features(
+                support=found.support + (c.follow_up if follow else 0.0),
+                cover=found.cover,
+                agree=found.agree,
+                sentence_logit=judged.sentence_logit,
+                span_probability=judged.spans[0][0] if judged.spans else 0.0,
+            )
+            margin = self.model.answer_margin(features)
+            return margin < 0, margin < self.model.doubt
         return (
             should_abstain(found, follow_up=follow, calibration=c),
             doubtful(found, follow_up=follow, calibration=c),
@@ -364,7 +364,7 @@ class ExtractiveReader:
         found.sort(key=lambda f: not f[0][1])
         facts: list[tuple[str, Candidate]] = []
         for (span, placed), c in found:
-            if (placed or not facts) and not any(_same(span, f) for f, _ in facts):
+            if (placed or not facts) and not any(same_thing(span, f) for f, _ in facts):
                 facts.append((span, c))
         return facts
 
@@ -418,75 +418,21 @@ def _sentences(hits: list[Hit], unread: float) -> Iterator[_Sentence]:
     for hit in hits:
         for s, e in split_sentences(hit.text):
             at = (hit.start + s, hit.start + e)
-            yield _sentence(hit.text[s:e]), hit.article, at, hit.similarity or 0.0, True
+            yield quoted(hit.text[s:e]), hit.article, at, hit.similarity or 0.0, True
     best = {h.article.id: h.article for h in hits}
     for article in list(best.values())[:UNREAD_ARTICLES]:
         similarity = max(h.similarity or 0.0 for h in hits if h.article.id == article.id) - unread
         for s, e in split_sentences(article.text):
-            yield _sentence(article.text[s:e]), article, (s, e), similarity, False
+            yield quoted(article.text[s:e]), article, (s, e), similarity, False
 
 
 _Sentence = tuple[str, Article, tuple[int, int], float, bool]
-
-
-def _names_head(sentence: str, span: str, head: str) -> bool:
-    """Whether a span is the thing asked about: it holds the question's noun ("Lake Chad" for
-    "which lake?"), or comes straight after it ("attorney Alan Dershowitz", "the sitcom “Full
-    House”")."""
-    if head in stems(span):
-        return True
-    m = _WORD_BEFORE.search(sentence, 0, max(sentence.find(span), 0))
-    return m is not None and stem(m.group(1).lower()) == head
-
-
-def _sentence(text: str) -> str:
-    return _DATELINE.sub("", " ".join(text.split()))
 
 
 def answer_kind(question: str, query: str) -> Kind | None:
     """A follow-up's own question word decides what it asks ("and when?"); the previous
     question, in the query, only when it has none ("and in Jassim?")."""
     return question_kind(question) if _WH.search(question) else question_kind(query)
-
-
-def full_name(span: str, text: str) -> str:
-    """The name in full where a story first gives it and then shortens it ("Ronnie James Dio
-    … Dio", "the Los Angeles Galaxy … the Galaxy"): the article's first longer name ending
-    with the one-word span, or the span itself."""
-    if " " in span or not span[:1].isupper():
-        return span
-    common, titles = common_words(text), nouns(text)
-    for s, e in split_sentences(text):
-        sentence = _sentence(text[s:e])
-        for a, b in spans(sentence, "name", common):
-            name = sentence[a:b]
-            # "Striker Maria Okafor" opening a sentence: the title is capitalised only there.
-            first, _, rest = name.partition(" ")
-            if a == 0 and first.lower() in titles and " " in rest:
-                name = rest
-            # "the Middle District of Florida", "Harry and Dio" are other things than the span.
-            if name.endswith("-" + span) or (
-                name.endswith(" " + span) and name.split()[-2] not in ("of", "and", "the")
-            ):
-                return name
-            # A quote calls a person by the first name the story gave in full ("David").
-            after = name.split()[1:]
-            if (
-                name.startswith(span + " ")
-                and len(after) <= 2
-                and all(map(_SURNAME.fullmatch, after))
-            ):
-                return name
-    return span
-
-
-_SURNAME = re.compile(r"(?:[a-z]{1,3}-)?[A-Z][a-z][\w'’-]*")
-
-
-def _same(a: str, b: str) -> bool:
-    """One span inside the other: "Jebawi" and "Ayoub al-Jebawi" name one person."""
-    na, nb = norm(a), norm(b)
-    return na in nb or nb in na
 
 
 def _in_reading_order(chosen: list[Candidate]) -> list[Candidate]:

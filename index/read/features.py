@@ -12,12 +12,14 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Protocol
 
 from newsdesk.index.read.phrases import defines
 from newsdesk.index.read.spans import asked_words, norm, stem, stems
 from newsdesk.ingest.models import Entity
 from newsdesk.ingest.store.records import Article
+from newsdesk.text.terms import STOPWORDS
 
 Features = dict[str, float]
 # Question classes, by the question word that opens what is asked; the first that matches at
@@ -58,6 +60,12 @@ class Sentence(Protocol):
     score: float
     retrieved: bool
     rule: tuple[str, bool] | None
+
+
+class EntityLookup(Protocol):
+    """The named entities of some articles, by article id (Archive.entities)."""
+
+    def __call__(self, article_ids: Sequence[int]) -> dict[int, list[Entity]]: ...
 
 
 def question_class(question: str) -> str:
@@ -129,9 +137,15 @@ def sentence_features(
     lead: float,
     retrieved: bool,
     labels: Sequence[str],
+    covered: float = 0.0,
+    missing: int = 0,
+    pairs: int = 0,
+    article_rank: int = 0,
 ) -> Features:
-    """A sentence's features: the rules' own features and score, where it ranks, and which
-    kinds of entity it holds (crossed with the question class)."""
+    """A sentence's features: the rules' own features and score, where it ranks, which
+    kinds of entity it holds (crossed with the question class), how much of the question it
+    says (`covered`: share of its words, `missing`: how many not, `pairs`: its word pairs
+    said in the same order), and where its article ranks among those retrieved."""
     own: Features = {
         "keyword": keyword,
         "passage": passage,
@@ -142,6 +156,11 @@ def sentence_features(
         "gap": score - top_score,
         "first": 1.0 if rank == 0 else 0.0,
         "rank": math.log1p(rank),
+        "covered": covered,
+        "missing": math.log1p(missing),
+        "pairs": math.log1p(pairs),
+        "top_article": 1.0 if article_rank == 0 else 0.0,
+        "article_rank": math.log1p(article_rank),
     }
     own |= {f"has_{label}": 1.0 for label in set(labels)}
     return {"bias": 1.0} | _crossed("s.", qclass, own)
@@ -156,14 +175,15 @@ def span_features(
     head: str,
     sentence_logit: float,
     sentence_rank: int,
-    repeats: int,
 ) -> Features:
     """A span's features: its label and the rules' verdict (crossed with the question
-    class), how much of it the question already says, how near it sits to the question's
-    words in the sentence, and how well its sentence answers."""
+    class), how much of it the question already says (the noun asked about aside: "which
+    brigade?" is answered by "the Eighth Brigade"), how near it sits to the question's words
+    in the sentence, and how well its sentence answers."""
     asked = stems(question)
     words = [stem(w.lower()) for w in _TOKEN.findall(span.text)]
-    in_question = sum(w in asked for w in words) / max(len(words), 1)
+    own_words = [w for w in words if w != head]
+    in_question = sum(w in asked for w in own_words) / max(len(own_words), 1)
     hits = [m.start() for m in _TOKEN.finditer(sentence) if stem(m.group().lower()) in asked]
     centre = span.start + len(span.text) / 2
     near = min((abs(h - centre) for h in hits), default=len(sentence))
@@ -178,7 +198,6 @@ def span_features(
         "words": min(len(words), 6) / 6,
         "head": 1.0 if head and head in words else 0.0,
         "opens": 1.0 if span.start == 0 else 0.0,
-        "repeats": math.log1p(repeats),
     }
     common = {
         "bias": 1.0,
@@ -202,22 +221,38 @@ def sentences_features(
     order = sorted(range(len(candidates)), key=lambda i: -candidates[i].score)
     rank = {i: r for r, i in enumerate(order)}
     top = candidates[order[0]].score
-    return [
-        sentence_features(
-            qclass=qclass,
-            score=c.score,
-            top_score=top,
-            rank=rank[i],
-            keyword=c.keyword,
-            passage=c.passage,
-            kind=c.kind,
-            head=c.head,
-            lead=c.lead,
-            retrieved=c.retrieved,
-            labels=[label for _, _, label in _inside(c, entities)],
+    # Candidates come in retrieval order: an article's first one says where it ranked.
+    article_rank: dict[int, int] = {}
+    for c in candidates:
+        article_rank.setdefault(c.article.id, len(article_rank))
+    asked = [stem(w.lower()) for w in _TOKEN.findall(question)]
+    asked = [w for w in dict.fromkeys(asked) if w not in STOPWORDS]
+    asked_pairs = set(pairwise(asked))
+    rows = []
+    for i, c in enumerate(candidates):
+        words = [stem(w.lower()) for w in _TOKEN.findall(c.text)]
+        present = set(words)
+        held = sum(w in present for w in asked)
+        rows.append(
+            sentence_features(
+                qclass=qclass,
+                score=c.score,
+                top_score=top,
+                rank=rank[i],
+                keyword=c.keyword,
+                passage=c.passage,
+                kind=c.kind,
+                head=c.head,
+                lead=c.lead,
+                retrieved=c.retrieved,
+                labels=[label for _, _, label in _inside(c, entities)],
+                covered=held / max(len(asked), 1),
+                missing=len(asked) - held,
+                pairs=len(asked_pairs & set(pairwise(w for w in words if w not in STOPWORDS))),
+                article_rank=article_rank[c.article.id],
+            )
         )
-        for i, c in enumerate(candidates)
-    ]
+    return rows
 
 
 def spans_features(
@@ -238,7 +273,6 @@ def spans_features(
         at = (c.start, c.end)
         for s in sentence_spans(c.text, c.article.text, at, _inside(c, entities), c.rule):
             found.append((rank, i, s))
-    texts = [norm(s.text) for _, _, s in found]
     return [
         (
             span_features(
@@ -249,10 +283,24 @@ def spans_features(
                 head=head,
                 sentence_logit=logits[i],
                 sentence_rank=rank,
-                repeats=texts.count(t) - 1,
             ),
             s,
             i,
         )
-        for (rank, i, s), t in zip(found, texts, strict=True)
+        for rank, i, s in found
     ]
+
+
+def answer_features(
+    *, support: float, cover: float, agree: bool, sentence_logit: float, span_probability: float
+) -> Features:
+    """Whether the archive holds the answer: the abstention signals (index/read/abstain.py)
+    and how sure the two models are of their best sentence and span."""
+    return {
+        "bias": 1.0,
+        "support": support if math.isfinite(support) else -1.0,
+        "cover": cover,
+        "agree": float(agree),
+        "sentence": sentence_logit,
+        "span": span_probability,
+    }

@@ -3,8 +3,10 @@ about news outside every test set (train/README.md), and what they score.
 
 Three logistic models over index/read/features.py's named features: whether a sentence holds
 the answer, whether a span is the fact asked for, and whether the archive holds an answer at
-all. Two thresholds, chosen on articles the fit did not see, turn probabilities into choices:
-the fact line is shown only from `fact` up, and "I found nothing" is said below `answer`.
+all. Thresholds turn probabilities into choices: the fact line is shown only from `fact` up
+(0.5: more likely right than not), "I found nothing" is said below `answer_line`, and an
+answer less than `doubt` above it says it may not be in the archive (both chosen on real
+questions' out-of-fold margins: train/reader.py).
 """
 
 from __future__ import annotations
@@ -14,11 +16,17 @@ import math
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newsdesk.errors import NewsdeskError
-from newsdesk.index.read.features import Features
+from newsdesk.index.read.features import Features, Span
+from newsdesk.index.read.names import full_name, same_thing
+
+if TYPE_CHECKING:  # the reader imports this module
+    from newsdesk.index.read.extractive import Candidate
 
 WEIGHTS = Path(__file__).with_name("reader-weights.json")
+MAX_FACTS = 3  # a fact line of more spans than this reads as a list, not an answer
 
 
 @dataclass(frozen=True)
@@ -30,6 +38,7 @@ class ReaderModel:
     answer: dict[str, float]
     fact: float  # the least span probability shown as the fact line
     answer_line: float  # the least answer logit answered
+    doubt: float  # an answer less than this above the line says it may not be in the archive
 
     def sentence_logit(self, f: Features) -> float:
         return _dot(self.sentence, f)
@@ -61,9 +70,32 @@ def load_model(path: Path = WEIGHTS) -> ReaderModel:
             data["answer"],
             float(data["thresholds"]["fact"]),
             float(data["thresholds"]["answer"]),
+            float(data["thresholds"]["doubt"]),
         )
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise NewsdeskError(
             f"the reader's weights {path} cannot be read ({e}): reinstall newsdesk, or "
             "rebuild them with train/reader.py"
         ) from e
+
+
+@dataclass(frozen=True)
+class Judged:
+    """The learned model's reading of one question's candidates: its best sentence's logit,
+    and every span of its best sentences with the probability that it is the fact asked for,
+    likeliest first."""
+
+    sentence_logit: float
+    spans: list[tuple[float, Span, Candidate]]
+
+    def facts(self, threshold: float) -> list[tuple[str, Candidate]]:
+        """The spans likely enough (`threshold`) to be shown as the fact line, likeliest first
+        (several where a "who" has several answers), each with its sentence."""
+        facts: list[tuple[str, Candidate]] = []
+        for p, span, c in self.spans:
+            if p < threshold or len(facts) == MAX_FACTS:
+                break
+            text = full_name(span.text, c.article.text) if span.label == "PERSON" else span.text
+            if not any(same_thing(text, f) for f, _ in facts):
+                facts.append((text, c))
+        return facts
