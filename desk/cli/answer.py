@@ -40,6 +40,10 @@ def answer_json(answer: Answer, question_id: Any = None) -> dict[str, Any]:
             }
             for s in answer.sources
         ],
+        "disagreements": [
+            {"value": r.value, "source": r.source, "date": r.date, "n": r.n}
+            for r in answer.disagreements
+        ],
         "support": answer.support,
         "generated": answer.generated,
         "latency_ms": answer.latency_ms,

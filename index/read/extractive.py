@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -16,13 +16,15 @@ from newsdesk.index.read.abstain import (
     should_abstain,
     signals,
 )
+from newsdesk.index.read.differ import Claim
 from newsdesk.index.read.features import (
     EntityLookup,
+    Features,
     answer_features,
     sentences_features,
     spans_features,
 )
-from newsdesk.index.read.model import Judged, ReaderModel
+from newsdesk.index.read.model import Judged, ReaderModel, sigmoid
 from newsdesk.index.read.names import full_name, names_head, same_thing
 from newsdesk.index.read.phrases import defines
 from newsdesk.index.read.spans import (
@@ -34,8 +36,18 @@ from newsdesk.index.read.spans import (
     stem,
     stems,
 )
-from newsdesk.index.read.types import Answer, Reading, nothing, ranking, source_of, strip_markers
+from newsdesk.index.read.types import (
+    REPORTS_DIFFER,
+    Answer,
+    Reading,
+    Report,
+    nothing,
+    ranking,
+    source_of,
+    strip_markers,
+)
 from newsdesk.index.search.hybrid import Hit
+from newsdesk.ingest.models import Entity
 from newsdesk.ingest.store.records import Article
 from newsdesk.text import arabic
 from newsdesk.text.sentences import quoted, split_sentences
@@ -43,6 +55,9 @@ from newsdesk.text.terms import query_terms
 
 _WH = re.compile(r"\b(?:who|whom|whose|what|when|where|which|why|how)\b", re.I)
 NEARBY_CHARS = 400  # about two sentences of news copy
+# Other outlets' values of the fact (index/read/differ.py) are looked for in this many of
+# the best articles, each read alone.
+CLAIM_ARTICLES = 4
 # The rest of this many best articles is read: the fact often sits outside the two passages
 # search keeps of a story, and the story that holds it is often the second. Two, not one:
 # synthetic questions contains-gold +12 -6, exact +2 -0, dev unchanged; three added nothing.
@@ -149,13 +164,20 @@ class ExtractiveReader:
         if lacking:
             return nothing(reading, support)
         chosen = self.choose(candidates)
-        facts = None
+        facts: list[tuple[str, Candidate]] | None = None
+        reports: list[Claim] = []
         if judged is not None:
             facts = judged.facts(self.model.fact if self.model else 1.0)
-            # The fact's own sentence is shown, whatever the rules ranked first.
-            missing = [c for _, c in facts if c not in chosen]
-            chosen = (missing + chosen)[: max(self.max_sentences, len(missing))]
-        answer = self.compose(reading.question, reading.query, reading.hits, chosen, facts)
+            reports = judged.reports(reading.question) if facts else []
+            # The fact's sentence is shown whatever the rules ranked first, and after the
+            # chosen sentences those of the reports that differ from it.
+            first: list[Candidate] = []
+            for c in (c for _, c in facts):
+                if c not in chosen and c not in first:
+                    first.append(c)
+            chosen = (first + chosen)[: max(self.max_sentences, len(first))]
+            chosen += [r.sentence for r in reports[1:] if r.sentence not in chosen]
+        answer = self.compose(reading.question, reading.query, reading.hits, chosen, facts, reports)
         answer.support, answer.unsure = support, unsure
         return answer
 
@@ -169,20 +191,50 @@ class ExtractiveReader:
         return "; ".join(span for span, _ in facts) or None
 
     def judge(self, question: str, candidates: list[Candidate]) -> Judged | None:
-        """What the learned model makes of the sentences and their spans (None without it)."""
+        """What the learned model makes of the sentences and their spans (None without it),
+        and each of the best articles' claim: read alone, the span of the fact's kind it
+        would give, from its sentence that says most of the question."""
         if self.model is None or self.entities is None:
             return None
         found = self.entities(sorted({c.article.id for c in candidates}))
-        model = self.model
-        logits = [model.sentence_logit(f) for f in sentences_features(question, candidates, found)]
-        spans = sorted(
-            (
-                (model.span_probability(f), span, candidates[i])
-                for f, span, i in spans_features(question, candidates, found, logits)
-            ),
-            key=lambda t: -t[0],
-        )
-        return Judged(max(logits), spans)
+        features = sentences_features(question, candidates, found)
+        logits = [self.model.sentence_logit(f) for f in features]
+        spans = self._spans(question, candidates, found, features, logits, 3)
+        by_article: dict[int, list[Candidate]] = {}
+        for c in candidates:
+            if c.retrieved:
+                by_article.setdefault(c.article.id, []).append(c)
+        claims = []
+        for own in list(by_article.values())[:CLAIM_ARTICLES]:
+            features = sentences_features(question, own, found)
+            logits_alone = [self.model.sentence_logit(f) for f in features]
+            said = self._spans(question, own, found, features, logits_alone, len(own))
+            claims += sorted(said, key=lambda c: (-c.covered, -c.probability))[:1]
+        return Judged(max(logits), spans, claims)
+
+    def _spans(
+        self,
+        question: str,
+        candidates: list[Candidate],
+        found: dict[int, list[Entity]],
+        features: list[Features],
+        logits: list[float],
+        top: int,
+    ) -> list[Claim]:
+        """The spans of the `top` best sentences by `logits`, with the probability that each
+        is the fact asked for, likeliest first."""
+        assert self.model is not None
+        spans = [
+            Claim(
+                span,
+                self.model.span_probability(f),
+                sigmoid(logits[i]),
+                features[i].get("s.covered", 0.0),
+                candidates[i],
+            )
+            for f, span, i in spans_features(question, candidates, found, logits, top)
+        ]
+        return sorted(spans, key=lambda c: -c.probability)
 
     def support(self, c: Candidate) -> float:
         """How well a sentence says the archive holds the answer: what abstention weighs."""
@@ -304,7 +356,7 @@ class ExtractiveReader:
                 cover=found.cover,
                 agree=found.agree,
                 sentence_logit=judged.sentence_logit,
-                span_probability=judged.spans[0][0] if judged.spans else 0.0,
+                span_probability=judged.spans[0].probability if judged.spans else 0.0,
             )
             margin = self.model.answer_margin(features)
             return margin < 0, margin < self.model.doubt
@@ -375,10 +427,12 @@ class ExtractiveReader:
         hits: list[Hit],
         chosen: list[Candidate],
         facts: list[tuple[str, Candidate]] | None = None,
+        reports: Sequence[Claim] = (),
     ) -> Answer:
-        """The fact first (the rules' when `facts` is None), then the sentences with [n]
-        markers, numbered as first cited. Each fact comes whole from a sentence, so the line
-        stays extractive."""
+        """The fact first (the rules' when `facts` is None), then, where other outlets report
+        another value (`reports`: the fact's claim first), a line saying so, then the
+        sentences with [n] markers, numbered as first cited. Each fact comes whole from a
+        sentence, so the lines stay extractive."""
         if facts is None:
             facts = self.rule_facts(question, query, chosen)
         numbers: dict[int, int] = {}
@@ -400,6 +454,13 @@ class ExtractiveReader:
                 "; ".join(f"{'; '.join(spans)} [{numbers[a]}]" for a, spans in by_article.items())
                 + "\n"
             )
+        differ = [
+            Report(r.span.text, r.article.source, (r.article.date or "")[:10] or None, n)
+            for r in reports
+            if (n := marker(r.article, r.sentence.score))
+        ]
+        if differ:
+            parts.append(f"{REPORTS_DIFFER} " + " · ".join(map(str, differ)) + "\n")
         chosen = _in_reading_order(chosen)
         for i, c in enumerate(chosen):
             n = marker(c.article, c.score)
@@ -408,7 +469,9 @@ class ExtractiveReader:
             parts.append(f"{c.text} [{n}]" if last_of_run else c.text)
         text = " ".join(parts).replace("\n ", "\n")
         short = facts[0][0] if facts else None
-        return Answer(question, text, True, sources, 0.0, short, [], ranking(hits))
+        answer = Answer(question, text, True, sources, 0.0, short, [], ranking(hits))
+        answer.disagreements = differ
+        return answer
 
 
 def _sentences(hits: list[Hit], unread: float) -> Iterator[_Sentence]:

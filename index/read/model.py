@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newsdesk.errors import NewsdeskError
-from newsdesk.index.read.features import Features, Span
+from newsdesk.index.read.differ import Claim, differing
+from newsdesk.index.read.features import Features
 from newsdesk.index.read.names import full_name, same_thing
 
 if TYPE_CHECKING:  # the reader imports this module
@@ -44,7 +45,7 @@ class ReaderModel:
         return _dot(self.sentence, f)
 
     def span_probability(self, f: Features) -> float:
-        return _sigmoid(_dot(self.span, f))
+        return sigmoid(_dot(self.span, f))
 
     def answer_margin(self, f: Features) -> float:
         """How far above the line below which the archive is taken to lack the answer."""
@@ -55,7 +56,7 @@ def _dot(weights: dict[str, float], f: Features) -> float:
     return math.fsum(weights.get(name, 0.0) * value for name, value in f.items())
 
 
-def _sigmoid(x: float) -> float:
+def sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(min(x, 30.0), -30.0)))
 
 
@@ -82,20 +83,30 @@ def load_model(path: Path = WEIGHTS) -> ReaderModel:
 @dataclass(frozen=True)
 class Judged:
     """The learned model's reading of one question's candidates: its best sentence's logit,
-    and every span of its best sentences with the probability that it is the fact asked for,
-    likeliest first."""
+    the spans of its three best sentences with the probability that each is the fact asked
+    for (likeliest first), and the likeliest span of each of the best articles read alone."""
 
     sentence_logit: float
-    spans: list[tuple[float, Span, Candidate]]
+    spans: list[Claim]
+    claims: list[Claim] = field(default_factory=list)
 
     def facts(self, threshold: float) -> list[tuple[str, Candidate]]:
         """The spans likely enough (`threshold`) to be shown as the fact line, likeliest first
         (several where a "who" has several answers), each with its sentence."""
         facts: list[tuple[str, Candidate]] = []
-        for p, span, c in self.spans:
-            if p < threshold or len(facts) == MAX_FACTS:
+        for claim in self.spans:
+            if claim.probability < threshold or len(facts) == MAX_FACTS:
                 break
+            span, c = claim.span, claim.sentence
             text = full_name(span.text, c.article.text) if span.label == "PERSON" else span.text
             if not any(same_thing(text, f) for f, _ in facts):
                 facts.append((text, c))
         return facts
+
+    def reports(self, question: str) -> list[Claim]:
+        """The fact line's claim and those of other outlets that differ from it (none: an
+        empty list)."""
+        fact = self.spans[0]
+        others = [c for c in self.claims if c.article.id != fact.article.id]
+        others = differing(fact, others, question)
+        return [fact, *others] if others else []

@@ -15,6 +15,7 @@ from newsdesk.index.search.hybrid import Hit
 from newsdesk.ingest.store.records import Article
 
 NOTHING = "I found nothing in the archive about that."
+REPORTS_DIFFER = "Reports differ:"
 UNSURE = "The archive may not answer this; the nearest it has:"
 _MARKER = re.compile(r"\s*\[\d+\]")
 
@@ -32,6 +33,20 @@ class Source:
     url: str | None
     score: float
     also: list[str] = field(default_factory=list)  # other outlets that carried the story
+
+
+@dataclass
+class Report:
+    """One outlet's value of the fact asked, where outlets report different values."""
+
+    value: str
+    source: str | None
+    date: str | None
+    n: int  # the [n] of its article in the answer
+
+    def __str__(self) -> str:
+        said = ", ".join(x for x in (self.source, self.date) if x)
+        return f"{self.value} ({said}) [{self.n}]" if said else f"{self.value} [{self.n}]"
 
 
 @dataclass
@@ -57,6 +72,9 @@ class Answer:
     # extractive answer stands ("declined", "replaced: …" by the check, "failed: …"), or that
     # the model judged an unsure answer off the point ("judged: not in the archive").
     generated: str | None = None
+    # Where other outlets report another value of the fact for the same event: each value
+    # with its outlet and date, the fact line's first (index/read/differ.py).
+    disagreements: list[Report] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, for JSON (the bot keeps its answers across restarts)."""
@@ -69,6 +87,7 @@ class Answer:
         values = {key: data[key] for key in known}
         for key in ("sources", "closest", "retrieved"):
             values[key] = [Source(**s) for s in values.get(key, [])]
+        values["disagreements"] = [Report(**r) for r in values.get("disagreements", [])]
         return cls(**values)
 
 
